@@ -1,0 +1,33 @@
+// Registration functions of the reference interpreter's handler groups, one per
+// file (Bochs-style: one file per instruction group), and helpers shared by them.
+#pragma once
+
+#include "core/interp/interp.h"
+
+namespace kasou {
+
+void register_alu_handlers(HandlerTable& t);      // alu.cpp: ADD..CMP, INC/DEC, NEG/NOT, TEST
+void register_shift_handlers(HandlerTable& t);    // shift.cpp: SHL..RCR, SHLD/SHRD
+void register_muldiv_handlers(HandlerTable& t);   // muldiv.cpp: MUL, IMUL, DIV, IDIV
+void register_bcd_handlers(HandlerTable& t);      // bcd.cpp: AAA, AAS, DAA, DAS, AAM, AAD
+void register_bit_handlers(HandlerTable& t);      // bits.cpp: BT*, BSF/BSR, BSWAP
+void register_data_handlers(HandlerTable& t);     // data.cpp: MOV*, XCHG, CMPXCHG*, XADD, LEA, CBW.., SETcc, CMOVcc, flag ops
+void register_stack_handlers(HandlerTable& t);    // stack.cpp: PUSH/POP (all forms), PUSHA/POPA, PUSHF/POPF, ENTER/LEAVE
+void register_string_handlers(HandlerTable& t);   // string.cpp: MOVS, CMPS, SCAS, LODS, STOS, INS, OUTS with REP
+void register_control_handlers(HandlerTable& t);  // control.cpp: JMP, Jcc, CALL, RET, LOOP*, JCXZ
+void register_system_handlers(HandlerTable& t);   // system.cpp: IN/OUT, HLT, CLI/STI, INT*, CPUID, RDTSC, UD2, NOP
+
+// Raises #GP(0) unless the current privilege may access `size_bytes` ports at
+// `port` (CPL <= IOPL, or the TSS I/O permission bitmap allows it; always in VM86
+// through the bitmap).
+void check_io_permission(Vcpu& v, uint16_t port, unsigned size_bytes);
+
+// Writes the bits of EFLAGS selected by `mask` (bit 1 stays set, reserved bits
+// clear) and tells the machine when IF or TF changed, so a pending interrupt or a
+// single-step trap is noticed at once. Callers compute `mask` from CPL/IOPL/mode.
+void write_eflags(Vcpu& v, uint32_t value, uint32_t mask);
+
+// Sets RIP to the next instruction (16-bit wrap in 16-bit code).
+inline void advance(Vcpu& v, const DecodedInsn& d) { v.s.rip = d.next_eip(); }
+
+}  // namespace kasou

@@ -1,0 +1,140 @@
+// Software MMU: translation, TLB fill and exact accesses.
+#include "core/mmu.h"
+
+#include <cstring>
+
+#include "core/fault.h"
+#include "core/paging.h"
+#include "core/physical_memory.h"
+
+namespace kasou {
+namespace {
+
+bool paging_on(const Vcpu& v) { return v.s.cr0 & cr0::PG; }
+
+unsigned tlb_view(const Vcpu& v, bool supervisor) { return (!supervisor && v.s.cpl == 3) ? 1 : 0; }
+
+TlbEntry& tlb_slot(Vcpu& v, unsigned view, uint64_t linear) {
+  return v.tlb.view[view][(linear >> kPageShift) & (kTlbEntries - 1)];
+}
+
+struct Translation {
+  uint64_t phys;
+  bool writable;  // a write right now would not fault and would not need to set D
+};
+
+Translation translate(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
+  linear &= 0xFFFFFFFFull;
+  if (!paging_on(v)) return {linear & v.a20_mask, true};
+  const bool user = !supervisor && v.s.cpl == 3;
+  PageWalk w = paging_walk(v, linear, access == Access::kWrite, user, access == Access::kExecute);
+  return {w.phys & v.a20_mask, w.writable && w.dirty};
+}
+
+// Fills the TLB entry for the page of `linear` after a successful translation.
+void tlb_fill(Vcpu& v, uint64_t linear, const Translation& t, unsigned view) {
+  v.stats.tlb_fills++;
+  uint64_t page_linear = linear & 0xFFFFF000ull;
+  uint64_t phys_page = t.phys & ~(kPageBytes - 1);
+  PageInfo pi = v.mem->page(phys_page);
+  TlbEntry& e = tlb_slot(v, view, linear);
+  e.phys_page = phys_page;
+  if (pi.kind == PageKind::kRam || pi.kind == PageKind::kRom) {
+    e.read_tag = page_linear;
+    e.addend = reinterpret_cast<uint64_t>(pi.host) - page_linear;
+    bool can_write = pi.kind == PageKind::kRam && t.writable && !v.mem->is_code_page(phys_page);
+    e.write_tag = can_write ? page_linear : kTlbInvalidTag;
+  } else {
+    e.read_tag = e.write_tag = kTlbInvalidTag;
+    e.addend = 0;
+  }
+}
+
+}  // namespace
+
+uint64_t mmu_translate(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
+  return translate(v, linear, access, supervisor).phys;
+}
+
+uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access) {
+  linear &= 0xFFFFFFFFull;
+  if (((linear & (kPageBytes - 1)) + size_bytes) > kPageBytes) return nullptr;
+  const unsigned view = tlb_view(v, false);
+  Translation t = translate(v, linear, access, false);
+  tlb_fill(v, linear, t, view);
+  const TlbEntry& e = tlb_slot(v, view, linear);
+  uint64_t tag = access == Access::kWrite ? e.write_tag : e.read_tag;
+  if (tag != (linear & 0xFFFFF000ull)) return nullptr;
+  return reinterpret_cast<uint8_t*>(linear + e.addend);
+}
+
+uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
+  linear &= 0xFFFFFFFFull;
+  uint64_t off = linear & (kPageBytes - 1);
+  if (off + size_bytes <= kPageBytes) {
+    uint64_t phys = translate(v, linear, Access::kRead, supervisor).phys;
+    if (v.mem->page(phys).kind == PageKind::kMmio) v.stats.mmio_accesses++;
+    return v.mem->read(phys, size_bytes);
+  }
+  // Crossing a page: translate both halves before reading either.
+  unsigned first = static_cast<unsigned>(kPageBytes - off);
+  uint64_t p0 = translate(v, linear, Access::kRead, supervisor).phys;
+  uint64_t p1 = translate(v, (linear + first) & 0xFFFFFFFFull, Access::kRead, supervisor).phys;
+  uint64_t lo = v.mem->read(p0, first);
+  uint64_t hi = v.mem->read(p1, size_bytes - first);
+  return lo | (hi << (8 * first));
+}
+
+void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
+  linear &= 0xFFFFFFFFull;
+  uint64_t off = linear & (kPageBytes - 1);
+  if (off + size_bytes <= kPageBytes) {
+    uint64_t phys = translate(v, linear, Access::kWrite, supervisor).phys;
+    if (v.mem->page(phys).kind == PageKind::kMmio) v.stats.mmio_accesses++;
+    v.mem->write(phys, value, size_bytes);
+    return;
+  }
+  // Both pages must be writable before any byte is written.
+  unsigned first = static_cast<unsigned>(kPageBytes - off);
+  uint64_t p0 = translate(v, linear, Access::kWrite, supervisor).phys;
+  uint64_t p1 = translate(v, (linear + first) & 0xFFFFFFFFull, Access::kWrite, supervisor).phys;
+  v.mem->write(p0, value & ((first >= 8) ? ~0ull : ((1ull << (8 * first)) - 1)), first);
+  v.mem->write(p1, value >> (8 * first), size_bytes - first);
+}
+
+unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {
+  unsigned done = 0;
+  while (done < max_bytes) {
+    uint64_t a = (linear + done) & 0xFFFFFFFFull;
+    uint64_t phys;
+    try {
+      phys = translate(v, a, Access::kExecute, false).phys;
+    } catch (const GuestFault&) {
+      if (done == 0) throw;
+      break;
+    }
+    unsigned chunk = static_cast<unsigned>(std::min<uint64_t>(max_bytes - done, kPageBytes - (a & (kPageBytes - 1))));
+    v.mem->read_bytes(phys, dst + done, chunk);
+    done += chunk;
+  }
+  return done;
+}
+
+void tlb_flush_all(Vcpu& v) {
+  v.stats.tlb_flushes++;
+  for (auto& view : v.tlb.view)
+    for (auto& e : view) e = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
+}
+
+void tlb_flush_page(Vcpu& v, uint64_t linear) {
+  for (unsigned view = 0; view < 2; view++)
+    tlb_slot(v, view, linear) = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
+}
+
+void tlb_protect_phys_page(Vcpu& v, uint64_t phys_page) {
+  for (auto& view : v.tlb.view)
+    for (auto& e : view)
+      if (e.phys_page == phys_page) e.write_tag = kTlbInvalidTag;
+}
+
+}  // namespace kasou

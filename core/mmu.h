@@ -1,0 +1,42 @@
+// The software MMU: linear -> physical translation, the software TLB and the exact
+// data-access paths used by the reference interpreter and the helpers.
+//
+// Generated code does the TLB fast path inline (see jit/emit_mem.cpp); when it
+// misses it calls mmu_host_pointer(), which fills the TLB or says "no direct host
+// pointer" (MMIO, ROM write, code page, page crossing), in which case the engine
+// executes that one instruction in the reference interpreter, which uses the exact
+// paths below.
+#pragma once
+
+#include <cstdint>
+
+#include "core/vcpu.h"
+
+namespace kasou {
+
+enum class Access : uint8_t { kRead, kWrite, kExecute };
+
+// Translates a linear address for an access by the current privilege level (or by
+// the supervisor when `supervisor` is set: descriptor tables, TSS, IDT). Raises
+// GuestFault(#PF) when the walk fails; sets accessed/dirty bits as hardware does.
+uint64_t mmu_translate(Vcpu& v, uint64_t linear, Access access, bool supervisor = false);
+
+// Returns the host address for a plain-RAM access of `size_bytes` that lies in one
+// page (filling the TLB), or nullptr if the access needs the exact path. Raises
+// GuestFault(#PF) on a failed walk.
+uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access);
+
+// Exact linear accesses: any alignment, page crossing, MMIO, ROM, code pages.
+uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor = false);
+void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor = false);
+// Reads code bytes (instruction fetch permission). Returns how many were read before
+// the first unreadable page; raises #PF only if not even the first byte is fetchable.
+unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes);
+
+// TLB maintenance.
+void tlb_flush_all(Vcpu& v);
+void tlb_flush_page(Vcpu& v, uint64_t linear);
+// Drop write permission cached for a physical page (it just became a code page).
+void tlb_protect_phys_page(Vcpu& v, uint64_t phys_page);
+
+}  // namespace kasou

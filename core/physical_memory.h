@@ -1,0 +1,112 @@
+// PhysicalMemory: the guest-physical address space.
+//
+// RAM is one host mapping starting at guest-physical 0. ROM and MMIO ranges are
+// registered on top at page granularity; a later registration wins over an earlier
+// one for the pages it covers (so the VGA window can sit inside RAM's range).
+// Unassigned addresses read as all-ones and ignore writes, like an open PC bus.
+//
+// The page table answers "what is at this physical page" for the MMU's TLB fill;
+// read()/write() are the slow, exact paths (MMIO, ROM, page crossing) used by the
+// reference interpreter, helpers and DMA. Pages holding translated code are marked
+// so that every write path can tell the execution engine to drop stale code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace kasou {
+
+inline constexpr uint64_t kPageBytes = 4096;
+inline constexpr unsigned kPageShift = 12;
+
+// A device mapped into the physical address space.
+class MmioHandler {
+ public:
+  virtual ~MmioHandler() = default;
+  virtual uint64_t mmio_read(uint64_t offset, unsigned size_bytes) = 0;
+  virtual void mmio_write(uint64_t offset, uint64_t value, unsigned size_bytes) = 0;
+  virtual const char* mmio_name() const = 0;
+};
+
+// Told when a guest-visible write lands on a page that holds translated code.
+class CodeWriteListener {
+ public:
+  virtual ~CodeWriteListener() = default;
+  virtual void on_code_page_written(uint64_t phys_page) = 0;
+};
+
+enum class PageKind : uint8_t { kUnassigned, kRam, kRom, kMmio };
+
+struct PageInfo {
+  PageKind kind = PageKind::kUnassigned;
+  uint8_t* host = nullptr;          // start of the page in host memory (RAM, ROM)
+  MmioHandler* mmio = nullptr;      // for kMmio
+  uint64_t mmio_offset = 0;         // offset of the page within the MMIO region
+};
+
+class PhysicalMemory {
+ public:
+  // Physical addresses up to 4 GiB are paged through a direct table; PAE's wider
+  // physical space is reachable for RAM above that later.
+  static constexpr uint64_t kAddressSpaceBytes = 1ull << 32;
+
+  explicit PhysicalMemory(uint64_t ram_bytes);
+  ~PhysicalMemory();
+  PhysicalMemory(const PhysicalMemory&) = delete;
+  PhysicalMemory& operator=(const PhysicalMemory&) = delete;
+
+  uint8_t* ram() { return ram_; }
+  uint64_t ram_bytes() const { return ram_bytes_; }
+
+  // Maps a copy of `data` read-only at `base` (page aligned, size rounded up).
+  void add_rom(uint64_t base, const std::vector<uint8_t>& data, std::string name);
+  void add_mmio(uint64_t base, uint64_t size_bytes, MmioHandler* handler);
+
+  PageInfo page(uint64_t phys) const;
+
+  // Exact accesses of 1, 2, 4 or 8 bytes; they may cross a page boundary.
+  uint64_t read(uint64_t phys, unsigned size_bytes);
+  void write(uint64_t phys, uint64_t value, unsigned size_bytes);
+  // Bulk copies for loaders and DMA (RAM only; other pages are skipped).
+  void read_bytes(uint64_t phys, void* dst, uint64_t size_bytes);
+  void write_bytes(uint64_t phys, const void* src, uint64_t size_bytes);
+
+  // Translated-code tracking.
+  void set_code_write_listener(CodeWriteListener* l) { code_listener_ = l; }
+  void mark_code_page(uint64_t phys_page) { code_page_[index(phys_page)] = 1; }
+  void unmark_code_page(uint64_t phys_page) { code_page_[index(phys_page)] = 0; }
+  bool is_code_page(uint64_t phys) const {
+    return phys < kAddressSpaceBytes && code_page_[phys >> kPageShift];
+  }
+  // A write to `phys` is about to happen outside the TLB fast path.
+  void note_write(uint64_t phys, unsigned size_bytes) {
+    if (is_code_page(phys) || is_code_page(phys + size_bytes - 1)) notify_code_write(phys, size_bytes);
+  }
+
+ private:
+  struct Region {
+    PageKind kind;
+    uint64_t base;
+    uint64_t size;
+    uint8_t* host;
+    MmioHandler* mmio;
+    std::string name;
+  };
+  static size_t index(uint64_t phys_page) { return static_cast<size_t>(phys_page >> kPageShift); }
+  void map_pages(uint64_t base, uint64_t size, uint16_t region);
+  void notify_code_write(uint64_t phys, unsigned size_bytes);
+  uint64_t read_page(uint64_t phys, unsigned size_bytes);
+  void write_page(uint64_t phys, uint64_t value, unsigned size_bytes);
+
+  uint8_t* ram_ = nullptr;
+  uint64_t ram_bytes_ = 0;
+  std::vector<Region> regions_;
+  std::vector<std::unique_ptr<uint8_t[]>> rom_storage_;
+  std::vector<uint16_t> page_region_;  // region index + 1 per 4 KiB page; 0 = unassigned
+  std::vector<uint8_t> code_page_;
+  CodeWriteListener* code_listener_ = nullptr;
+};
+
+}  // namespace kasou

@@ -1,0 +1,81 @@
+// Vcpu: one virtual CPU as the execution engines see it.
+//
+// CpuState (architectural) comes first, then what generated code touches on its hot
+// path: the instruction budget of the current time slice and the software TLB.
+// Generated code holds a pointer to a Vcpu in one host register; the offsets it
+// uses are pinned below. The engine gets a scratch area for its own fixed-offset
+// fields (spill slots, jump cache pointer...) so that core/ never includes jit/.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/cpu_state.h"
+#include "core/stats.h"
+
+namespace kasou {
+
+class Machine;
+class PhysicalMemory;
+class IoBus;
+
+// One TLB entry maps a 4 KiB linear page. A tag is the page's linear address
+// (low 12 bits clear) or kTlbInvalidTag, which no page-aligned address matches:
+// generated code compares (linear + size - 1) & ~0xFFF with the tag, so an access
+// that crosses into the next page misses too. Host address = linear + addend.
+struct TlbEntry {
+  uint64_t read_tag;
+  uint64_t write_tag;  // invalid for read-only pages, code pages, MMIO, clean (D=0) pages
+  uint64_t addend;
+  uint64_t phys_page;
+};
+inline constexpr uint64_t kTlbInvalidTag = 1;
+inline constexpr unsigned kTlbBits = 8;
+inline constexpr unsigned kTlbEntries = 1u << kTlbBits;
+// Two views: supervisor (CPL 0-2) and user (CPL 3) accesses see different
+// permissions, so each has its own entries and generated code picks one by CPL.
+struct SoftTlb {
+  TlbEntry view[2][kTlbEntries];
+};
+
+enum class ExitRequest : uint8_t {
+  kNone = 0,
+  kStop,       // the machine must stop (guest exit port, power off, limit reached)
+  kAttention,  // something changed (interrupt pending, device event): return to the dispatcher
+};
+
+struct Vcpu {
+  CpuState s;
+
+  // Instructions this slice may still run. Generated code subtracts the length of
+  // each block at its entry and returns to the dispatcher when it would go below
+  // zero; instructions retired so far = insn_base - budget.
+  alignas(64) int64_t budget = 0;
+  uint64_t insn_base = 0;
+  ExitRequest exit_request = ExitRequest::kNone;
+  uint8_t pad[7] = {};
+  uint64_t a20_mask = ~0ull;  // bit 20 cleared while the A20 gate is off
+
+  alignas(64) SoftTlb tlb;
+  alignas(64) uint8_t engine_scratch[1024];
+
+  VcpuStats stats;
+  Machine* machine = nullptr;
+  PhysicalMemory* mem = nullptr;
+  IoBus* io = nullptr;
+
+  uint64_t instructions_retired() const { return insn_base - static_cast<uint64_t>(budget); }
+  // Make generated code return to the dispatcher at its next block entry.
+  void request_exit(ExitRequest why) {
+    if (why > exit_request) exit_request = why;
+    insn_base -= static_cast<uint64_t>(budget);
+    budget = 0;
+  }
+  bool user_mode() const { return s.cpl == 3; }
+};
+
+static_assert(offsetof(Vcpu, s) == 0);
+static_assert(offsetof(Vcpu, budget) % 64 == 0);
+static_assert(offsetof(Vcpu, tlb) < (1u << 30));
+
+}  // namespace kasou

@@ -1,0 +1,38 @@
+// kasou's command line (CLI11 lives in this one translation unit: it is slow to compile).
+#include <CLI/CLI.hpp>
+
+#include "frontend/run_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kasou: a full-system x86 emulator by dynamic binary translation"};
+  app.require_subcommand(1);
+
+  kasou::RunOptions run;
+  std::string stats_format;
+  CLI::App* run_cmd = app.add_subcommand("run", "run a guest");
+  run_cmd->add_option("--kernel", run.kernel, "multiboot (v1) kernel to load (ELF32)")->required();
+  run_cmd->add_option("--append", run.append, "kernel command line");
+  run_cmd->add_option("--serial", run.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
+  run_cmd->add_option("--debugcon", run.debugcon, "debug console port 0xE9: stdio, none or file:PATH")->capture_default_str();
+  run_cmd->add_option("--engine", run.engine, "jit (translation) or interp (reference interpreter)")
+      ->check(CLI::IsMember({"jit", "interp"}))->capture_default_str();
+  run_cmd->add_option("-m,--memory", run.memory_mib, "guest RAM in MiB")->capture_default_str();
+  run_cmd->add_option("--max-instructions", run.max_instructions, "stop after this many guest instructions");
+  run_cmd->add_option("--timeout", run.timeout_seconds, "stop after this many seconds of host time");
+  run_cmd->add_option("--stats", stats_format, "print statistics at exit (text or json)")
+      ->expected(0, 1)->check(CLI::IsMember({"", "text", "json"}));
+  run_cmd->add_option("--stats-file", run.stats_file, "write statistics to this file instead of stderr");
+  run_cmd->add_flag("--trace-blocks", run.trace_blocks, "print each new block: guest instructions and host code");
+  run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
+  run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
+
+  CLI11_PARSE(app, argc, argv);
+  if (run_cmd->parsed()) {
+    if (run_cmd->count("--stats")) {
+      run.stats = true;
+      run.stats_json = stats_format == "json";
+    }
+    return kasou::run_command(run);
+  }
+  return 0;
+}

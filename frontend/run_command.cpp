@@ -1,0 +1,76 @@
+// `kasou run`: assembles a Machine (board, engine, guest) and runs it.
+#include "frontend/run_command.h"
+
+#include <cstdio>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "core/interp/interp_engine.h"
+#include "core/machine.h"
+#include "devices/board.h"
+#include "firmware/multiboot.h"
+#include "frontend/stats_output.h"
+#include "jit/jit_engine.h"
+
+namespace kasou {
+namespace {
+
+std::unique_ptr<CharSink> open_sink(const std::string& spec, const char* what) {
+  if (spec == "stdio") return std::make_unique<FileSink>(stdout);
+  if (spec == "none") return nullptr;
+  if (spec.rfind("file:", 0) == 0) {
+    std::FILE* f = std::fopen(spec.c_str() + 5, "wb");
+    if (!f) throw std::runtime_error(fmt::format("{}: cannot open {} for writing", what, spec.substr(5)));
+    return std::make_unique<FileSink>(f);
+  }
+  throw std::runtime_error(fmt::format("{}: '{}' is not stdio, none or file:PATH", what, spec));
+}
+
+}  // namespace
+
+int run_command(const RunOptions& o) {
+  try {
+    MachineConfig cfg;
+    cfg.ram_bytes = o.memory_mib << 20;
+    cfg.reset_on_triple_fault = !o.no_reboot;
+    Machine m(cfg);
+    auto serial = open_sink(o.serial, "--serial");
+    auto debugcon = open_sink(o.debugcon, "--debugcon");
+    build_board(m, BoardOptions{serial.get(), debugcon.get()});
+    if (o.engine == "interp") {
+      m.set_engine(std::make_unique<InterpEngine>(m.decoder()));
+    } else {
+      JitOptions jo;
+      jo.trace_blocks = o.trace_blocks;
+      jo.single_step = o.single_step;
+      m.set_engine(make_jit_engine(m, jo));
+    }
+    std::vector<uint8_t> image = read_file(o.kernel);
+    load_multiboot(m, image, o.kernel, o.append);
+
+    RunLimits limits;
+    limits.max_instructions = o.max_instructions;
+    limits.timeout_seconds = o.timeout_seconds;
+    StopReason why = m.run(limits);
+    if (serial) serial->flush();
+    if (debugcon) debugcon->flush();
+
+    int status;
+    if (why == StopReason::kGuestExit) {
+      status = m.exit_code();
+    } else {
+      status = m.exit_code() ? m.exit_code() : 1;
+      if (!o.quiet || why != StopReason::kPowerOff)
+        fmt::print(stderr, "kasou: {}: {}\n", stop_reason_name(why), m.stop_message());
+    }
+    if (o.stats) write_stats(m, o.stats_json, o.stats_file);
+    return status;
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    fmt::print(stderr, "kasou: error: {}\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace kasou

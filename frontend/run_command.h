@@ -1,0 +1,31 @@
+// `kasou run`: build a machine from command-line options, load the guest, run it,
+// and report how it ended (and the statistics, if asked).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace kasou {
+
+struct RunOptions {
+  std::string kernel;
+  std::string append;           // kernel command line
+  std::string serial = "stdio"; // stdio | none | file:PATH
+  std::string debugcon = "stdio";
+  std::string engine = "jit";   // jit | interp
+  uint64_t memory_mib = 128;
+  uint64_t max_instructions = 0;
+  double timeout_seconds = 0;
+  bool stats = false;
+  bool stats_json = false;
+  std::string stats_file;       // empty: stderr
+  bool trace_blocks = false;
+  bool single_step = false;
+  bool no_reboot = true;
+  bool quiet = false;
+};
+
+// Returns the process exit status.
+int run_command(const RunOptions& opts);
+
+}  // namespace kasou

@@ -1,0 +1,20 @@
+// The translation engine's public face: options and a factory, so the frontend
+// never sees jit/ internals.
+#pragma once
+
+#include <memory>
+
+#include "core/execution_engine.h"
+
+namespace kasou {
+
+class Machine;
+
+struct JitOptions {
+  bool trace_blocks = false;  // print each new block (guest instructions + host code)
+  bool single_step = false;   // blocks of one instruction
+};
+
+std::unique_ptr<ExecutionEngine> make_jit_engine(Machine& m, const JitOptions& opts);
+
+}  // namespace kasou

@@ -122,11 +122,13 @@ unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {
 
 void tlb_flush_all(Vcpu& v) {
   v.stats.tlb_flushes++;
+  v.tlb_epoch++;
   for (auto& view : v.tlb.view)
     for (auto& e : view) e = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
 }
 
 void tlb_flush_page(Vcpu& v, uint64_t linear) {
+  v.tlb_epoch++;
   for (unsigned view = 0; view < 2; view++)
     tlb_slot(v, view, linear) = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
 }

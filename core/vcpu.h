@@ -55,6 +55,8 @@ struct Vcpu {
   ExitRequest exit_request = ExitRequest::kNone;
   uint8_t pad[7] = {};
   uint64_t a20_mask = ~0ull;  // bit 20 cleared while the A20 gate is off
+  // Bumped by every TLB flush, so engines can drop caches keyed by linear address.
+  uint64_t tlb_epoch = 0;
 
   alignas(64) SoftTlb tlb;
   alignas(64) uint8_t engine_scratch[1024];

@@ -1,0 +1,95 @@
+// Block: one translated guest basic block, and the records generated code refers to.
+//
+// A block is keyed by the guest-physical address of its first byte, the mode bits
+// that change what the bytes mean, and the CS base (so EIP values baked into the
+// code are right). It never crosses a guest page, so invalidating a page drops
+// every block that could hold stale code.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/interp/decode.h"
+#include "core/interp/interp.h"
+
+namespace kasou::jit {
+
+struct Block;
+
+struct BlockKey {
+  uint64_t phys;
+  uint32_t mode;
+  uint32_t cs_base;
+  bool operator==(const BlockKey&) const = default;
+};
+
+struct BlockKeyHash {
+  size_t operator()(const BlockKey& k) const {
+    uint64_t h = k.phys * 0x9E3779B97F4A7C15ull ^ (uint64_t(k.mode) << 32 | k.cs_base);
+    return static_cast<size_t>(h ^ (h >> 29));
+  }
+};
+
+// A direct exit to a known guest EIP: a patchable `jmp rel32` that first points at
+// an exit stub and, once chained, straight at the target block's code.
+struct ExitSlot {
+  Block* owner = nullptr;
+  uint32_t target_eip = 0;
+  uint8_t* jmp_rel32 = nullptr;  // the rel32 field of the patchable jmp
+  uint8_t* stub = nullptr;       // where the unchained jmp goes
+  Block* linked_to = nullptr;
+};
+
+// A call from generated code into a handler of the reference implementation (a
+// privileged-instruction helper, or an instruction the translator does not inline).
+struct HelperSite {
+  DecodedInsn insn;
+  InsnHandler handler;
+  uint32_t unretired_after;  // instructions of the block after this one
+};
+
+// A memory access whose inline TLB lookup missed. Holds the instruction bytes so
+// that the slow path can run the whole instruction in the interpreter when the
+// access cannot go through a host pointer (MMIO, code page, page crossing).
+struct MemSite {
+  uint32_t eip;
+  uint8_t length;
+  uint8_t size_bytes;
+  uint8_t is_write;
+  uint8_t code16;
+  uint8_t stack16;
+  uint8_t flags_saved;  // generated code stored host EFLAGS in flags_spill before calling
+  uint8_t bytes[15];
+  uint32_t unretired_after;
+};
+
+struct Block {
+  BlockKey key;
+  uint32_t eip = 0;        // guest EIP of the first instruction
+  uint64_t linear = 0;     // CS base + EIP
+  uint32_t guest_bytes = 0;
+  uint32_t insn_count = 0;
+  uint8_t* code = nullptr;
+  uint32_t code_bytes = 0;
+  bool valid = true;
+
+  std::vector<std::unique_ptr<ExitSlot>> exits;
+  std::vector<ExitSlot*> incoming;  // other blocks' slots chained to this block
+  std::deque<HelperSite> helpers;
+  std::deque<MemSite> mem_sites;
+
+  // For --trace-blocks and the teaching views: host code offset where each guest
+  // instruction starts, and how it was translated.
+  struct InsnTrace {
+    uint32_t eip;
+    uint32_t host_offset;
+    std::string guest_text;
+    const char* how;  // "inline", "helper", ...
+  };
+  std::vector<InsnTrace> trace;
+};
+
+}  // namespace kasou::jit

@@ -1,0 +1,91 @@
+// BlockCache: lookup, page lists, chaining, invalidation, jump cache.
+#include "jit/block_cache.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kasou::jit {
+
+namespace {
+void patch_rel32(uint8_t* rel32, const uint8_t* target) {
+  int32_t rel = static_cast<int32_t>(target - (rel32 + 4));
+  std::memcpy(rel32, &rel, 4);
+}
+}  // namespace
+
+BlockCache::BlockCache()
+    : jc_(new JumpCacheEntry[kJumpCacheEntries]()), jc_blocks_(new Block*[kJumpCacheEntries]()) {}
+
+Block* BlockCache::insert(std::unique_ptr<Block> b) {
+  Block* raw = b.get();
+  map_[raw->key] = raw;
+  pages_[raw->key.phys & ~uint64_t{0xFFF}].push_back(raw);
+  owned_.push_back(std::move(b));
+  return raw;
+}
+
+void BlockCache::chain(ExitSlot* slot, Block* target) {
+  if (slot->linked_to == target) return;
+  patch_rel32(slot->jmp_rel32, target->code);
+  slot->linked_to = target;
+  target->incoming.push_back(slot);
+}
+
+void BlockCache::invalidate(Block* b) {
+  if (!b->valid) return;
+  b->valid = false;
+  map_.erase(b->key);
+  // Incoming chains go back to their exit stubs.
+  for (ExitSlot* s : b->incoming) {
+    if (s->linked_to == b) {
+      patch_rel32(s->jmp_rel32, s->stub);
+      s->linked_to = nullptr;
+    }
+  }
+  b->incoming.clear();
+  // Outgoing chains: forget we are a predecessor.
+  for (auto& s : b->exits) {
+    if (Block* t = s->linked_to) {
+      auto& in = t->incoming;
+      in.erase(std::remove(in.begin(), in.end(), s.get()), in.end());
+      patch_rel32(s->jmp_rel32, s->stub);
+      s->linked_to = nullptr;
+    }
+  }
+}
+
+size_t BlockCache::invalidate_page(uint64_t phys_page) {
+  auto it = pages_.find(phys_page);
+  if (it == pages_.end()) return 0;
+  std::vector<Block*> blocks = std::move(it->second);
+  pages_.erase(it);
+  for (Block* b : blocks) invalidate(b);
+  // Jump-cache entries may point at the dead blocks.
+  for (unsigned i = 0; i < kJumpCacheEntries; i++)
+    if (jc_blocks_[i] && !jc_blocks_[i]->valid) {
+      jc_[i] = JumpCacheEntry{};
+      jc_blocks_[i] = nullptr;
+    }
+  return blocks.size();
+}
+
+void BlockCache::clear() {
+  map_.clear();
+  pages_.clear();
+  owned_.clear();
+  jump_cache_clear();
+}
+
+void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b) {
+  const unsigned i = jump_cache_index(linear);
+  jc_[i].neg_key = 0 - jump_cache_key(linear, mode);
+  jc_[i].code = reinterpret_cast<uint64_t>(b->code);
+  jc_blocks_[i] = b;
+}
+
+void BlockCache::jump_cache_clear() {
+  std::fill(jc_.get(), jc_.get() + kJumpCacheEntries, JumpCacheEntry{});
+  std::fill(jc_blocks_.get(), jc_blocks_.get() + kJumpCacheEntries, nullptr);
+}
+
+}  // namespace kasou::jit

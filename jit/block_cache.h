@@ -1,0 +1,56 @@
+// BlockCache: the translated blocks, found by (physical address, mode, CS base);
+// the per-page lists that self-modifying code invalidates; chaining and
+// unchaining of direct exits; and the jump cache that generated code searches
+// inline for indirect branches.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "jit/block.h"
+#include "jit/runtime.h"
+
+namespace kasou::jit {
+
+class BlockCache {
+ public:
+  BlockCache();
+
+  Block* find(const BlockKey& key) const {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : it->second;
+  }
+  // Takes ownership; registers the block under its key and its page.
+  Block* insert(std::unique_ptr<Block> b);
+  // Drops every block on the page (unchaining them). Returns how many.
+  size_t invalidate_page(uint64_t phys_page);
+  // Drops everything (the code cache is reset by the caller).
+  void clear();
+  // Points `slot`'s jmp straight at `target`.
+  void chain(ExitSlot* slot, Block* target);
+
+  // The jump cache: (linear EIP, mode) -> block.
+  Block* jump_cache_find(uint32_t linear, uint32_t mode) const {
+    const unsigned i = jump_cache_index(linear);
+    return jc_[i].neg_key == 0 - jump_cache_key(linear, mode) ? jc_blocks_[i] : nullptr;
+  }
+  void jump_cache_insert(uint32_t linear, uint32_t mode, Block* b);
+  void jump_cache_clear();
+  JumpCacheEntry* jump_cache_table() { return jc_.get(); }
+
+  size_t size() const { return map_.size(); }
+  bool page_has_blocks(uint64_t phys_page) const { return pages_.count(phys_page) != 0; }
+
+ private:
+  void invalidate(Block* b);
+
+  std::unordered_map<BlockKey, Block*, BlockKeyHash> map_;
+  std::unordered_map<uint64_t, std::vector<Block*>> pages_;
+  std::vector<std::unique_ptr<Block>> owned_;  // live and dead blocks, freed by clear()
+  std::unique_ptr<JumpCacheEntry[]> jc_;
+  std::unique_ptr<Block*[]> jc_blocks_;
+};
+
+}  // namespace kasou::jit

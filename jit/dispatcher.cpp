@@ -1,0 +1,185 @@
+// The dispatcher: find (or translate) the block at CS:EIP, chain the exit that led
+// here, enter generated code, repeat until the time slice is spent or the machine
+// needs attention.
+#include <chrono>
+
+#include "core/exceptions.h"
+#include "core/fault.h"
+#include "core/interp/interp.h"
+#include "core/mmu.h"
+#include "jit/block_key.h"
+#include "jit/emitter.h"
+#include "jit/engine.h"
+
+namespace kasou::jit {
+
+namespace {
+constexpr size_t kMaxBlockInsns = 64;
+
+bool ends_block(const DecodedInsn& d) {
+  switch (d.zi.meta.category) {
+    case ZYDIS_CATEGORY_COND_BR:
+    case ZYDIS_CATEGORY_UNCOND_BR:
+    case ZYDIS_CATEGORY_CALL:
+    case ZYDIS_CATEGORY_RET:
+    case ZYDIS_CATEGORY_INTERRUPT:
+    case ZYDIS_CATEGORY_SYSCALL:
+    case ZYDIS_CATEGORY_SYSRET:
+      return true;
+    default:
+      break;
+  }
+  switch (d.zi.mnemonic) {
+    case ZYDIS_MNEMONIC_HLT: case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD: case ZYDIS_MNEMONIC_UD2:
+    case ZYDIS_MNEMONIC_SYSENTER: case ZYDIS_MNEMONIC_SYSEXIT: case ZYDIS_MNEMONIC_LMSW:
+      return true;
+    default:
+      return false;
+  }
+}
+}  // namespace
+
+void JitEngine::interp_one(Vcpu& v) {
+  st_.interp_steps++;
+  v.budget--;
+  try {
+    interp_step(v, decoder_);
+  } catch (const GuestFault& f) {
+    deliver_exception(v, f);
+  }
+}
+
+bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out) {
+  const bool code16 = InsnDecoder::code16_for(v.s);
+  const bool stack16 = InsnDecoder::stack16_for(v.s);
+  const SegmentCache& cs = v.s.seg[kCs];
+  if (eip > cs.limit) return false;
+  const uint64_t limit_left = uint64_t(cs.limit) - eip + 1;
+  const unsigned page_left = static_cast<unsigned>(kPageBytes - (linear & (kPageBytes - 1)));
+  const unsigned avail = static_cast<unsigned>(std::min<uint64_t>(page_left, limit_left));
+  uint8_t buf[kPageBytes];
+  unsigned n = mmu_fetch(v, linear, buf, avail);
+  const size_t max = opts_.single_step ? 1 : kMaxBlockInsns;
+  unsigned off = 0;
+  while (out.size() < max && off < n) {
+    DecodedInsn d;
+    uint32_t at = code16 ? ((eip + off) & 0xFFFF) : eip + off;
+    // An instruction that is undecodable or crosses the page (or CS limit) ends
+    // the block before it; the dispatcher interprets it on its own.
+    if (decoder_.decode(code16, stack16, buf + off, n - off, at, d) != DecodeStatus::kOk) break;
+    out.push_back(d);
+    off += d.length();
+    if (ends_block(d)) break;
+  }
+  return !out.empty();
+}
+
+Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode) {
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<DecodedInsn> insns;
+  if (!decode_block(v, linear, eip, insns)) return nullptr;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    auto b = std::make_unique<Block>();
+    b->key = BlockKey{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};
+    b->eip = eip;
+    b->linear = linear;
+    b->insn_count = static_cast<uint32_t>(insns.size());
+    for (const auto& d : insns) b->guest_bytes += d.length();
+    EmitterEnv env{&cache_, &tramp_, &decoder_, opts_.trace_blocks};
+    Emitter e(env, *b, mode);
+    if (!e.translate(insns)) {
+      if (attempt == 0) {
+        flush();  // the code cache is full: start over
+        continue;
+      }
+      throw std::runtime_error("jit: a block does not fit in an empty code cache");
+    }
+    const uint64_t page = phys & ~uint64_t{kPageBytes - 1};
+    m_.memory().mark_code_page(page);
+    tlb_protect_phys_page(v, page);
+    Block* raw = blocks_.insert(std::move(b));
+    st_.blocks_translated++;
+    st_.guest_insns_translated += insns.size();
+    st_.translate_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (opts_.trace_blocks) print_trace(*raw);
+    return raw;
+  }
+  return nullptr;
+}
+
+Block* JitEngine::lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode) {
+  uint64_t phys;
+  try {
+    phys = mmu_translate(v, linear, Access::kExecute);
+  } catch (const GuestFault& f) {
+    v.budget--;
+    deliver_exception(v, f);
+    return nullptr;
+  }
+  const BlockKey key{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};
+  if (Block* b = blocks_.find(key)) return b;
+  st_.block_cache_misses++;
+  Block* b = nullptr;
+  try {
+    b = translate(v, phys, linear, eip, mode);
+  } catch (const GuestFault&) {
+    b = nullptr;  // the fetch faulted: the interpreter raises it precisely
+  }
+  if (!b) interp_one(v);
+  return b;
+}
+
+Block* JitEngine::translate_current(Vcpu& v) {
+  const uint32_t mode = mode_key(v.s);
+  const uint32_t eip = InsnDecoder::code16_for(v.s) ? (v.s.eip() & 0xFFFF) : v.s.eip();
+  const uint32_t linear = static_cast<uint32_t>(v.s.seg[kCs].base + eip);
+  const uint64_t phys = mmu_translate(v, linear, Access::kExecute);
+  return translate(v, phys, linear, eip, mode);
+}
+
+void JitEngine::run(Vcpu& v) {
+  JitScratch& js = scratch(v);
+  ExitSlot* from = nullptr;
+  while (v.exit_request == ExitRequest::kNone && v.budget > 0) {
+    if (smc_pending_ || v.tlb_epoch != epoch_seen_) {
+      blocks_.jump_cache_clear();
+      smc_pending_ = false;
+      epoch_seen_ = v.tlb_epoch;
+      from = nullptr;
+    }
+    st_.dispatcher_lookups++;
+    const uint32_t mode = mode_key(v.s);
+    const uint32_t eip = InsnDecoder::code16_for(v.s) ? (v.s.eip() & 0xFFFF) : v.s.eip();
+    const uint32_t linear = static_cast<uint32_t>(v.s.seg[kCs].base + eip);
+    Block* b = blocks_.jump_cache_find(linear, mode);
+    if (!b) {
+      st_.jump_cache_misses++;
+      b = lookup(v, linear, eip, mode);
+      if (!b) {
+        from = nullptr;
+        continue;
+      }
+      if (smc_pending_) continue;  // the translation itself may have hit SMC bookkeeping
+      blocks_.jump_cache_insert(linear, mode, b);
+    }
+    if (from && from->owner->valid && b->valid && from->target_eip == b->eip &&
+        from->owner->key.mode == b->key.mode && from->owner->key.cs_base == b->key.cs_base) {
+      blocks_.chain(from, b);
+      st_.chain_patches++;
+    }
+    from = nullptr;
+    if (v.budget < static_cast<int64_t>(b->insn_count)) {
+      // Not enough of the slice left for the whole block: step exactly to the
+      // deadline so virtual time does not depend on block boundaries.
+      interp_one(v);
+      continue;
+    }
+    js.flags_fill = encode_lahf(v.s.rflags);
+    js.exit_slot = 0;
+    tramp_.enter(&v, b->code);
+    v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | (js.flags_spill & flag::kArith);
+    from = reinterpret_cast<ExitSlot*>(js.exit_slot);
+  }
+}
+
+}  // namespace kasou::jit

@@ -1,0 +1,35 @@
+// Calls from generated code into the reference implementation: the privileged and
+// sensitive instructions (IN/OUT, CLI/STI, INT, ...), and every instruction the
+// translator does not inline. The guest registers and flags are written back to
+// CpuState, the handler runs, and either the block goes on (registers and flags
+// reloaded) or, if the helper changed control flow, the mode, or asked to stop,
+// generated code leaves through the exit trampoline.
+#include "jit/emitter.h"
+
+namespace kasou::jit {
+
+using namespace asmjit;
+
+void Emitter::emit_helper_call() {
+  HelperSite& site = b_.helpers.emplace_back();
+  site.insn = *d_;
+  site.handler = interp_handler(*d_);
+  site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
+  Label leave = a_.newLabel();
+  a_.pushfq();
+  a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_spill)));
+  spill_guest_regs();
+  a_.mov(x86::rdi, x86::rbp);
+  a_.mov(x86::rsi, reinterpret_cast<uint64_t>(&site));
+  a_.call(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(helper_thunk)));
+  a_.test(x86::eax, x86::eax);
+  a_.jnz(leave);
+  if (flags_live_after()) load_flags_fill();
+  reload_guest_regs(false);
+  cold_.push_back([this, leave] {
+    a_.bind(leave);
+    jmp_abs(env_.tramp->exit_nostore);
+  });
+}
+
+}  // namespace kasou::jit

@@ -1,0 +1,157 @@
+// Memory operands: the effective address, the segment base, and the inline
+// software-TLB lookup that turns a guest linear address into a host pointer, with
+// its out-of-line slow path (TLB fill, MMIO, code pages, page crossings, faults).
+#include <cstring>
+
+#include "core/cpu_state.h"
+#include "core/physical_memory.h"
+#include "core/interp/operands.h"
+#include "jit/block_key.h"
+#include "jit/emitter.h"
+#include "jit/host_regs.h"
+
+namespace kasou::jit {
+
+using namespace asmjit;
+
+namespace {
+
+x86::Gp host_gp32(ZydisRegister guest) {
+  // 16-bit address registers are widened: the sum is truncated afterwards.
+  int id = -1;
+  if (guest >= ZYDIS_REGISTER_EAX && guest <= ZYDIS_REGISTER_EDI) id = guest - ZYDIS_REGISTER_EAX;
+  if (guest >= ZYDIS_REGISTER_AX && guest <= ZYDIS_REGISTER_DI) id = guest - ZYDIS_REGISTER_AX;
+  return x86::gpd(static_cast<uint32_t>(kGuestToHost[id]));
+}
+
+bool is_addr_reg(ZydisRegister r, unsigned address_bits) {
+  if (r == ZYDIS_REGISTER_NONE) return true;
+  if (address_bits == 32) return r >= ZYDIS_REGISTER_EAX && r <= ZYDIS_REGISTER_EDI;
+  return r >= ZYDIS_REGISTER_AX && r <= ZYDIS_REGISTER_DI;
+}
+
+uint32_t scale_shift(uint8_t scale) { return scale == 8 ? 3 : scale == 4 ? 2 : scale == 2 ? 1 : 0; }
+
+}  // namespace
+
+bool Emitter::seg_inline_ok(ZydisRegister seg) const {
+  switch (seg) {
+    case ZYDIS_REGISTER_ES: case ZYDIS_REGISTER_CS: case ZYDIS_REGISTER_SS: case ZYDIS_REGISTER_DS:
+      return mode_ & mode_bit::kFlat;
+    case ZYDIS_REGISTER_FS: return mode_ & mode_bit::kFs4g;
+    case ZYDIS_REGISTER_GS: return mode_ & mode_bit::kGs4g;
+    default: return false;
+  }
+}
+
+bool Emitter::mem_inline_ok(const DecodedInsn& d, const ZydisDecodedOperand& op) const {
+  if (op.type != ZYDIS_OPERAND_TYPE_MEMORY || op.mem.type != ZYDIS_MEMOP_TYPE_MEM) return false;
+  if (op.size != 8 && op.size != 16 && op.size != 32 && op.size != 64) return false;
+  if (!seg_inline_ok(op.mem.segment)) return false;
+  return is_addr_reg(op.mem.base, d.address_bits()) && is_addr_reg(op.mem.index, d.address_bits());
+}
+
+void Emitter::emit_linear(const ZydisDecodedOperand& op) {
+  const unsigned ab = d_->address_bits();
+  const bool has_base = op.mem.base != ZYDIS_REGISTER_NONE;
+  const bool has_index = op.mem.index != ZYDIS_REGISTER_NONE;
+  const int32_t disp = static_cast<int32_t>(op.mem.disp.value);
+  if (!has_base && !has_index) {
+    a_.mov(x86::r8d, ab == 16 ? (disp & 0xFFFF) : disp);
+  } else {
+    x86::Mem m;
+    if (has_base && has_index)
+      m = x86::ptr(host_gp32(op.mem.base), host_gp32(op.mem.index), scale_shift(op.mem.scale), disp);
+    else if (has_base)
+      m = x86::ptr(host_gp32(op.mem.base), disp);
+    else
+      m = x86::ptr(0, host_gp32(op.mem.index), scale_shift(op.mem.scale), disp);  // index only
+    a_.lea(x86::r8d, m);
+    if (ab == 16) a_.movzx(x86::r8d, x86::r8w);
+  }
+  const ZydisRegister seg = op.mem.segment;
+  if (seg == ZYDIS_REGISTER_FS || seg == ZYDIS_REGISTER_GS) {
+    a_.mov(x86::r9d, x86::dword_ptr(x86::rbp, seg_base_off(seg == ZYDIS_REGISTER_FS ? kFs : kGs)));
+    a_.lea(x86::r8d, x86::ptr(x86::r8, x86::r9));
+  }
+}
+
+void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
+  const bool preserve = flags_live_here() != 0;
+  const unsigned view = (mode_ & mode_bit::kCplMask) == 3 ? 1 : 0;
+  const int32_t table = kTlbOff + static_cast<int32_t>(view * kTlbEntries * sizeof(TlbEntry));
+  const int32_t tag = table + static_cast<int32_t>(write ? offsetof(TlbEntry, write_tag) : offsetof(TlbEntry, read_tag));
+  const int32_t addend = table + static_cast<int32_t>(offsetof(TlbEntry, addend));
+  static_assert(sizeof(TlbEntry) == 32);
+
+  // When the guest's flags are live here, keep them in AX (LAHF + SETO) while the
+  // lookup's CMP clobbers EFLAGS, and put them back with ADD AL,7F + SAHF; guest
+  // EAX waits in R11.
+  Label slow = a_.newLabel(), done = a_.newLabel();
+  if (preserve) {
+    a_.mov(x86::r11, x86::rax);
+    a_.lahf();
+    a_.seto(x86::al);
+  }
+  a_.mov(x86::r9d, x86::r8d);
+  a_.shr(x86::r9d, kPageShift - 5);
+  a_.and_(x86::r9d, (kTlbEntries - 1) << 5);
+  a_.lea(x86::r10d, x86::ptr(x86::r8, static_cast<int32_t>(size - 1)));
+  a_.and_(x86::r10d, 0xFFFFF000u);
+  a_.cmp(x86::r10, x86::qword_ptr(x86::rbp, x86::r9, 0, tag));
+  a_.jne(slow);
+  a_.mov(host, x86::qword_ptr(x86::rbp, x86::r9, 0, addend));
+  a_.add(host, x86::r8);
+  a_.bind(done);
+  if (preserve) {
+    a_.add(x86::al, 0x7F);
+    a_.sahf();
+    a_.mov(x86::rax, x86::r11);
+  }
+  mem_lookups_++;
+
+  MemSite& site = b_.mem_sites.emplace_back();
+  site.eip = d_->eip;
+  site.length = static_cast<uint8_t>(d_->length());
+  site.size_bytes = static_cast<uint8_t>(size);
+  site.is_write = write;
+  site.code16 = d_->code16;
+  site.stack16 = d_->stack16;
+  site.flags_saved = preserve;
+  std::memcpy(site.bytes, d_->bytes, d_->length());
+  site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
+  MemSite* site_ptr = &site;
+  const Label next = insn_labels_[index_ + 1];
+  cold_.push_back([this, slow, done, preserve, site_ptr, host, next] {
+    Label resume = a_.newLabel(), leave = a_.newLabel();
+    a_.bind(slow);
+    if (preserve) {
+      a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_lahf)), x86::rax);
+      a_.mov(x86::rax, x86::r11);
+    }
+    spill_guest_regs();
+    a_.mov(x86::rdi, x86::rbp);
+    a_.mov(x86::rsi, reinterpret_cast<uint64_t>(site_ptr));
+    a_.mov(x86::edx, x86::r8d);
+    a_.call(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(mem_slow_thunk)));
+    a_.cmp(x86::rax, kSlowExit);
+    a_.je(leave);
+    a_.cmp(x86::rax, kSlowContinueNext);
+    a_.je(resume);
+    a_.mov(host, x86::rax);
+    reload_guest_regs(true);
+    if (preserve) {
+      a_.mov(x86::r11, x86::rax);
+      a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_lahf)));
+    }
+    a_.jmp(done);
+    a_.bind(resume);
+    load_flags_fill();
+    reload_guest_regs(false);
+    a_.jmp(next);
+    a_.bind(leave);
+    jmp_abs(env_.tramp->exit_nostore);
+  });
+}
+
+}  // namespace kasou::jit

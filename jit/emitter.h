@@ -1,0 +1,127 @@
+// Emitter: turns one block of decoded guest instructions into host code.
+//
+// Internal to jit/ (it pulls in asmjit). The member functions are grouped by what
+// they emit, one file per family: translator.cpp (block structure, prologue,
+// placement), emit_ident.cpp (instructions re-encoded for the host as they are),
+// emit_mem.cpp (effective address + inline TLB lookup + slow path),
+// emit_stack.cpp (PUSH/POP/LEAVE, the stack half of CALL/RET), emit_branch.cpp
+// (block exits, chaining slots, the jump cache), emit_helper.cpp (calls into the
+// reference implementation and the privileged-instruction helpers).
+#pragma once
+
+#include <asmjit/x86.h>
+
+#include <functional>
+#include <vector>
+
+#include "core/interp/decode.h"
+#include "jit/block.h"
+#include "jit/code_cache.h"
+#include "jit/runtime.h"
+
+namespace kasou::jit {
+
+namespace x86 = asmjit::x86;
+
+struct EmitterEnv {
+  CodeCache* cache;
+  const Trampolines* tramp;
+  const InsnDecoder* decoder;
+  bool record_trace;
+};
+
+// How an instruction is translated.
+enum class Plan : uint8_t {
+  kIdent,   // re-encoded for the host (registers mapped, memory operand -> host pointer)
+  kStack,   // inline stack operation
+  kBranch,  // inline control transfer (ends the block)
+  kHelper,  // call into the reference implementation / a privileged helper
+};
+
+class Emitter {
+ public:
+  Emitter(const EmitterEnv& env, Block& block, uint32_t mode);
+  // Emits the block and places it in the code cache. Returns false if the cache
+  // is full (the caller flushes and retries).
+  bool translate(const std::vector<DecodedInsn>& insns);
+
+  static const char* plan_name(Plan p);
+
+ private:
+  // translator.cpp
+  Plan plan_for(const DecodedInsn& d) const;
+  void emit_prologue();
+  void emit_insn(size_t i);
+  bool place();
+  // `jmp rel32` to an absolute address in the code cache (trampolines), fixed up in place().
+  void jmp_abs(const uint8_t* target);
+  int32_t flat_or_base(ZydisRegister seg) const;
+  void spill_guest_regs();
+  void reload_guest_regs(bool caller_saved_only);
+  // Host EFLAGS <- JitScratch::flags_fill (clobbers RAX: reload guest registers after).
+  void load_flags_fill();
+  uint32_t flags_live_here() const { return live_in_[index_]; }
+  uint32_t flags_live_after() const { return index_ + 1 < live_in_.size() ? live_in_[index_ + 1] : 0x8D5u; }
+
+  // emit_mem.cpp
+  bool mem_inline_ok(const DecodedInsn& d, const ZydisDecodedOperand& op) const;
+  bool seg_inline_ok(ZydisRegister seg) const;
+  void emit_linear(const ZydisDecodedOperand& op);  // effective address + segment base -> r8d
+  // TLB lookup of r8d (linear) for `size` bytes; host pointer -> `host` (RSI/RDI).
+  void emit_lookup(unsigned size, bool write, const x86::Gp& host);
+  void emit_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
+    emit_linear(op);
+    emit_lookup(op.size / 8, write, host);
+  }
+
+  // emit_ident.cpp
+  bool ident_supported(const DecodedInsn& d) const;
+  bool emit_ident();
+
+  // emit_stack.cpp
+  bool stack_supported(const DecodedInsn& d) const;
+  bool emit_stack();
+  void emit_push_imm(uint32_t value, unsigned size);  // push a constant (CALL's return address)
+
+  // emit_branch.cpp
+  bool branch_supported(const DecodedInsn& d) const;
+  void emit_branch();
+  void emit_direct_exit(uint32_t target_eip);  // chainable exit
+  void emit_exit_eip_r8();                     // indirect: guest EIP in r8d
+  void emit_goto_eip(uint32_t target_eip);     // direct but maybe not chainable
+  bool chainable(uint32_t target_eip) const;
+
+  // emit_helper.cpp
+  void emit_helper_call();
+
+  const EmitterEnv& env_;
+  Block& b_;
+  uint32_t mode_;
+  asmjit::CodeHolder code_;
+  x86::Assembler a_;
+  std::vector<std::function<void()>> cold_;
+  std::vector<asmjit::Label> insn_labels_;  // start of each instruction; [n] = fall-through exit
+  std::vector<uint32_t> live_in_;
+  std::vector<Plan> plans_;
+  const std::vector<DecodedInsn>* insns_ = nullptr;
+  const DecodedInsn* d_ = nullptr;
+  size_t index_ = 0;
+  bool ended_ = false;
+  uint32_t mem_lookups_ = 0;
+  asmjit::Label lookups_patch_;  // after the prologue's counter update
+  bool prologue_flagless_ = false;
+
+  struct PendingSlot {
+    ExitSlot* slot;
+    asmjit::Label jmp_end;  // bound right after the patchable jmp rel32
+    asmjit::Label stub;
+  };
+  std::vector<PendingSlot> slots_;
+  struct AbsFixup {
+    asmjit::Label end;  // bound right after a jmp rel32
+    const uint8_t* target;
+  };
+  std::vector<AbsFixup> abs_fixups_;
+};
+
+}  // namespace kasou::jit

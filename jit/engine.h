@@ -1,0 +1,82 @@
+// JitEngine: the translation engine behind make_jit_engine(). Internal to jit/.
+//
+// It owns the code cache, the trampolines and the block cache, runs the
+// dispatcher loop (dispatcher.cpp), answers generated code's calls (helpers and
+// the memory slow path, runtime.cpp) and keeps the statistics.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <vector>
+
+#include "core/interp/decode.h"
+#include "core/machine.h"
+#include "jit/block_cache.h"
+#include "jit/code_cache.h"
+#include "jit/jit_engine.h"
+#include "jit/runtime.h"
+
+namespace kasou::jit {
+
+class JitEngine : public ExecutionEngine {
+ public:
+  JitEngine(Machine& m, const JitOptions& opts);
+  const char* name() const override { return "jit"; }
+  void run(Vcpu& v) override;
+  void flush() override;
+  void state_changed(Vcpu& v) override;
+  void collect_stats(std::vector<StatEntry>& out) const override;
+  void on_code_page_written(uint64_t phys_page) override;
+
+  // The protocol with generated code (runtime.cpp).
+  uint64_t call_helper(Vcpu& v, HelperSite& site);
+  uint64_t mem_slow(Vcpu& v, MemSite& site, uint64_t linear);
+
+  // Translates the block at the current CS:EIP without running it (tests, the
+  // translation inspector). Returns nullptr if nothing there can be translated.
+  Block* translate_current(Vcpu& v);
+  const Trampolines& trampolines() const { return tramp_; }
+
+ private:
+  struct Stats {
+    uint64_t blocks_translated = 0;
+    uint64_t guest_insns_translated = 0;
+    uint64_t chain_patches = 0;
+    uint64_t dispatcher_lookups = 0;
+    uint64_t jump_cache_misses = 0;   // dispatcher lookups the jump cache did not answer
+    uint64_t block_cache_misses = 0;  // ... that needed a translation
+    uint64_t smc_invalidations = 0;   // pages whose blocks a write dropped
+    uint64_t blocks_invalidated = 0;
+    uint64_t cache_flushes = 0;
+    uint64_t helper_calls = 0;
+    uint64_t mem_slow_calls = 0;
+    uint64_t mem_slow_exact = 0;      // slow paths that ran the instruction in the interpreter
+    uint64_t interp_steps = 0;        // instructions the dispatcher ran one at a time
+    double translate_seconds = 0;
+  };
+
+  Block* lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode);
+  Block* translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode);
+  bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out);
+  void interp_one(Vcpu& v);
+  bool must_leave(Vcpu& v, uint32_t next_eip, uint32_t mode_before, uint64_t epoch_before) const;
+  void print_trace(const Block& b) const;
+
+  Machine& m_;
+  JitOptions opts_;
+  const InsnDecoder& decoder_;
+  CodeCache cache_;
+  Trampolines tramp_;
+  size_t tramp_bytes_ = 0;
+  BlockCache blocks_;
+  bool smc_pending_ = false;
+  uint64_t epoch_seen_ = 0;
+  Stats st_;
+};
+
+// Builds the entry/exit trampolines at the start of the code cache.
+Trampolines build_trampolines(CodeCache& cache);
+// Human-readable listing of a block: guest instructions and the host code of each.
+std::string format_block(const Block& b);
+
+}  // namespace kasou::jit

@@ -1,0 +1,47 @@
+// Block listings for --trace-blocks and the teaching views: each guest
+// instruction, how it was translated, and the host instructions emitted for it.
+#include <fmt/format.h>
+
+#include <Zydis/Zydis.h>
+
+#include "jit/engine.h"
+
+namespace kasou::jit {
+
+std::string format_block(const Block& b) {
+  std::string out = fmt::format("block eip={:08x} linear={:08x} phys={:08x} mode={:08x}: {} guest insns ({} bytes) -> {} host bytes\n",
+                                b.eip, b.linear, b.key.phys, b.key.mode, b.insn_count, b.guest_bytes, b.code_bytes);
+  ZydisDecoder dec;
+  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisFormatter fmtr;
+  ZydisFormatterInit(&fmtr, ZYDIS_FORMATTER_STYLE_INTEL);
+  size_t next_guest = 0;
+  uint32_t off = 0;
+  while (off < b.code_bytes) {
+    while (next_guest < b.trace.size() && b.trace[next_guest].host_offset <= off) {
+      const auto& t = b.trace[next_guest];
+      out += fmt::format("  {:08x}  {:<40} ; {}\n", t.eip, t.guest_text, t.how);
+      next_guest++;
+    }
+    if (next_guest == b.trace.size() && off >= (b.trace.empty() ? 0 : b.trace.back().host_offset) && next_guest > 0 &&
+        off == b.trace.back().host_offset) {
+    }
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.code + off, b.code_bytes - off, &zi, ops))) {
+      out += fmt::format("      +{:04x}  (data)\n", off);
+      break;
+    }
+    char text[256];
+    ZydisFormatterFormatInstruction(&fmtr, &zi, ops, zi.operand_count_visible, text, sizeof text, off, nullptr);
+    out += fmt::format("      +{:04x}  {}\n", off, text);
+    off += zi.length;
+  }
+  return out;
+}
+
+void JitEngine::print_trace(const Block& b) const {
+  std::fputs(format_block(b).c_str(), stderr);
+}
+
+}  // namespace kasou::jit

@@ -1,0 +1,206 @@
+// The block structure of translated code: planning each instruction, the prologue
+// (time-slice budget and statistics), register spills around calls, and placing
+// the finished code in the code cache.
+#include <cstring>
+
+#include "core/cpu_state.h"
+#include "jit/block_key.h"
+#include "jit/emitter.h"
+#include "jit/liveness.h"
+
+namespace kasou::jit {
+
+using namespace asmjit;
+
+namespace {
+const x86::Gp kHostGpr64[8] = {x86::rax, x86::rcx, x86::rdx, x86::rbx, x86::r12, x86::r13, x86::r14, x86::r15};
+}  // namespace
+
+const char* Emitter::plan_name(Plan p) {
+  switch (p) {
+    case Plan::kIdent: return "inline";
+    case Plan::kStack: return "inline stack";
+    case Plan::kBranch: return "inline branch";
+    case Plan::kHelper: return "helper call";
+  }
+  return "?";
+}
+
+Emitter::Emitter(const EmitterEnv& env, Block& block, uint32_t mode) : env_(env), b_(block), mode_(mode) {
+  uint64_t base = (reinterpret_cast<uint64_t>(env.cache->cursor()) + 15) & ~uint64_t{15};
+  code_.init(Environment::host(), base);
+  code_.attach(&a_);
+}
+
+Plan Emitter::plan_for(const DecodedInsn& d) const {
+  const bool pm32 = (mode_ & mode_bit::kPe) && (mode_ & mode_bit::kCode32) && !(mode_ & mode_bit::kVm) &&
+                    !(mode_ & mode_bit::kTf);
+  if (!pm32) return Plan::kHelper;
+  if (branch_supported(d)) return Plan::kBranch;
+  if (stack_supported(d)) return Plan::kStack;
+  if (ident_supported(d)) return Plan::kIdent;
+  return Plan::kHelper;
+}
+
+void Emitter::spill_guest_regs() {
+  for (int g = 0; g < 8; g++) a_.mov(x86::qword_ptr(x86::rbp, gpr_off(g)), kHostGpr64[g]);
+}
+
+void Emitter::reload_guest_regs(bool caller_saved_only) {
+  for (int g = 0; g < 8; g++) {
+    if (caller_saved_only && g > kRdx) break;
+    a_.mov(kHostGpr64[g], x86::qword_ptr(x86::rbp, gpr_off(g)));
+  }
+}
+
+void Emitter::load_flags_fill() {
+  a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fill)));
+  a_.add(x86::al, 0x7F);
+  a_.sahf();
+}
+
+void Emitter::emit_prologue() {
+  const int32_t n = static_cast<int32_t>(insns_->size());
+  const bool live = live_in_[0] != 0;
+  prologue_flagless_ = live;
+  Label budget_exit = a_.newLabel();
+  lookups_patch_ = a_.newLabel();
+  if (!live) {
+    // The common case: nothing reads the flags before writing them, so plain
+    // arithmetic on the counters is fine.
+    a_.sub(x86::qword_ptr(x86::rbp, kBudgetOff), n);
+    a_.jl(budget_exit);
+    a_.add(x86::qword_ptr(x86::rbp, kStatTlbLookupsOff), 0x7FFFFFF0);  // patched in place()
+    a_.bind(lookups_patch_);
+  } else {
+    // Flags are live on entry: count and test without touching them (lea, shrx, jrcxz).
+    Label ok = a_.newLabel();
+    a_.mov(x86::r8, x86::qword_ptr(x86::rbp, kBudgetOff));
+    a_.lea(x86::r8, x86::ptr(x86::r8, -n));
+    a_.mov(x86::qword_ptr(x86::rbp, kBudgetOff), x86::r8);
+    a_.mov(x86::r9, x86::rcx);
+    a_.mov(x86::r10d, 63);
+    a_.shrx(x86::rcx, x86::r8, x86::r10);
+    a_.jecxz(x86::rcx, ok);
+    a_.mov(x86::rcx, x86::r9);
+    a_.jmp(budget_exit);
+    a_.bind(ok);
+    a_.mov(x86::rcx, x86::r9);
+    a_.mov(x86::r8, x86::qword_ptr(x86::rbp, kStatTlbLookupsOff));
+    a_.lea(x86::r8, x86::ptr(x86::r8, 0x7FFFFFF0));  // patched in place()
+    a_.bind(lookups_patch_);
+    a_.mov(x86::qword_ptr(x86::rbp, kStatTlbLookupsOff), x86::r8);
+  }
+  const uint32_t eip = b_.eip;
+  cold_.push_back([this, budget_exit, n, live, eip] {
+    a_.bind(budget_exit);
+    // Give the instructions back and leave at the block's first instruction.
+    if (!live) {
+      a_.add(x86::qword_ptr(x86::rbp, kBudgetOff), n);
+    } else {
+      a_.mov(x86::r8, x86::qword_ptr(x86::rbp, kBudgetOff));
+      a_.lea(x86::r8, x86::ptr(x86::r8, n));
+      a_.mov(x86::qword_ptr(x86::rbp, kBudgetOff), x86::r8);
+    }
+    a_.mov(x86::dword_ptr(x86::rbp, kRipOff), eip);
+    a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
+    jmp_abs(env_.tramp->exit_common);
+  });
+}
+
+void Emitter::jmp_abs(const uint8_t* target) {
+  Label end = a_.newLabel();
+  a_.db(0xE9);
+  a_.dd(0);
+  a_.bind(end);
+  abs_fixups_.push_back({end, target});
+}
+
+void Emitter::emit_insn(size_t i) {
+  const DecodedInsn& d = (*insns_)[i];
+  switch (plans_[i]) {
+    case Plan::kIdent:
+      if (!emit_ident()) {
+        plans_[i] = Plan::kHelper;
+        emit_helper_call();
+      }
+      break;
+    case Plan::kStack:
+      emit_stack();
+      break;
+    case Plan::kBranch:
+      emit_branch();
+      ended_ = true;
+      break;
+    case Plan::kHelper:
+      emit_helper_call();
+      break;
+  }
+  (void)d;
+}
+
+bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
+  insns_ = &insns;
+  const size_t n = insns.size();
+  plans_.resize(n);
+  std::vector<FlagUse> uses(n);
+  for (size_t i = 0; i < n; i++) {
+    plans_[i] = plan_for(insns[i]);
+    uses[i] = flag_use(insns[i], plans_[i] != Plan::kHelper);
+  }
+  live_in_ = flags_live_in(uses);
+  insn_labels_.clear();
+  for (size_t i = 0; i <= n; i++) insn_labels_.push_back(a_.newLabel());
+
+  emit_prologue();
+  for (size_t i = 0; i < n && !ended_; i++) {
+    index_ = i;
+    d_ = &insns[i];
+    a_.bind(insn_labels_[i]);
+    emit_insn(i);
+    if (env_.record_trace)
+      b_.trace.push_back({insns[i].eip, 0, env_.decoder->format(insns[i], b_.linear - b_.eip + insns[i].eip),
+                          plan_name(plans_[i])});
+  }
+  // The fall-through exit (also where "continue after the last instruction" lands).
+  index_ = n - 1;
+  d_ = &insns[n - 1];
+  a_.bind(insn_labels_[n]);
+  emit_goto_eip(insns[n - 1].next_eip());
+  for (size_t k = 0; k < cold_.size(); k++) cold_[k]();
+  return place();
+}
+
+bool Emitter::place() {
+  if (code_.flatten() != kErrorOk || code_.resolveUnresolvedLinks() != kErrorOk) return false;
+  const size_t size = code_.codeSize();
+  uint8_t* dst = env_.cache->allocate(size);
+  if (!dst) return false;
+  if (reinterpret_cast<uint64_t>(dst) != code_.baseAddress() &&
+      code_.relocateToBase(reinterpret_cast<uint64_t>(dst)) != kErrorOk)
+    return false;
+  code_.copyFlattenedData(dst, size);
+  b_.code = dst;
+  b_.code_bytes = static_cast<uint32_t>(size);
+
+  auto at = [&](const Label& l) { return dst + code_.labelOffset(l); };
+  auto put_rel32 = [](uint8_t* end, const uint8_t* target) {
+    int32_t rel = static_cast<int32_t>(target - end);
+    std::memcpy(end - 4, &rel, 4);
+  };
+  for (const auto& f : abs_fixups_) put_rel32(at(f.end), f.target);
+  for (auto& s : slots_) {
+    s.slot->jmp_rel32 = at(s.jmp_end) - 4;
+    s.slot->stub = at(s.stub);
+    put_rel32(at(s.jmp_end), s.slot->stub);
+  }
+  int32_t lookups = static_cast<int32_t>(mem_lookups_);
+  std::memcpy(at(lookups_patch_) - 4, &lookups, 4);
+  if (env_.record_trace) {
+    for (size_t i = 0; i < b_.trace.size(); i++)
+      b_.trace[i].host_offset = static_cast<uint32_t>(code_.labelOffset(insn_labels_[i]));
+  }
+  return true;
+}
+
+}  // namespace kasou::jit

@@ -20,6 +20,11 @@ namespace kasou::test {
 inline constexpr uint32_t kCodeAddr = 0x1000;
 inline constexpr uint32_t kDataAddr = 0x10000;
 inline constexpr uint32_t kStackTop = 0x80000;
+inline constexpr uint32_t kGdtBase = 0x30000;
+
+// Descriptors for the test GDT: a flat 4 GiB data segment (DPL 0) and its DPL 3 twin.
+inline constexpr uint64_t kFlatData = 0x00CF92000000FFFFull;
+inline constexpr uint64_t kFlatDataDpl3 = 0x00CFF2000000FFFFull;
 
 inline constexpr uint16_t kCodeAttr = seg_attr::kPresent | seg_attr::kS | seg_attr::kCode | seg_attr::kReadable |
                                       seg_attr::kAccessed | seg_attr::kDb | seg_attr::kGranularity;
@@ -55,6 +60,12 @@ struct InterpCpu {
     s.seg[kCs].base = 0;
     s.seg[kCs].selector = 0;
     s.gpr[kRsp] = 0xFFF0;
+  }
+
+  // Puts a descriptor in GDT slot `index` (the GDT lives at kGdtBase, 32 slots).
+  void set_gdt(unsigned index, uint64_t descriptor) {
+    s.gdtr = {kGdtBase, 32 * 8 - 1, 0};
+    poke(kGdtBase + 8 * index, descriptor, 8);
   }
 
   // Places `code` at linear `at` and points CS:EIP at it.

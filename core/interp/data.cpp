@@ -20,9 +20,8 @@ ZydisRegister accumulator(unsigned bits) {
   return bits == 8 ? ZYDIS_REGISTER_AL : bits == 16 ? ZYDIS_REGISTER_AX : ZYDIS_REGISTER_EAX;
 }
 
-// Loads a segment register from a MOV, POP-free path: MOV SS also opens the
-// one-instruction interrupt shadow, so that MOV SS; MOV ESP is not interrupted
-// between the two halves of the stack switch.
+// MOV SS opens the one-instruction interrupt shadow, so that MOV SS; MOV ESP is
+// not interrupted between the two halves of a stack switch.
 void mov_to_segment(Vcpu& v, SegReg seg, uint16_t selector) {
   if (seg == kCs) raise_fault(vec::UD);
   load_segment(v, seg, selector);

@@ -14,6 +14,7 @@
 #include "core/interp/interp.h"
 #include "core/interp/interp_engine.h"
 #include "core/machine.h"
+#include "core/mmu.h"
 
 namespace kasou::test {
 
@@ -66,6 +67,18 @@ struct InterpCpu {
   void set_gdt(unsigned index, uint64_t descriptor) {
     s.gdtr = {kGdtBase, 32 * 8 - 1, 0};
     poke(kGdtBase + 8 * index, descriptor, 8);
+  }
+
+  // Turns on 2-level paging with the first 4 MiB identity-mapped in 4 KiB pages
+  // (supervisor, writable); `unmap` pages (linear addresses) are left not present.
+  void identity_paging(std::initializer_list<uint32_t> unmap = {}) {
+    constexpr uint32_t kDir = 0x200000, kTable = 0x201000;
+    poke(kDir, kTable | 0x3);
+    for (uint32_t i = 0; i < 1024; i++) poke(kTable + 4 * i, (i << 12) | 0x3);
+    for (uint32_t a : unmap) poke(kTable + 4 * (a >> 12), 0);
+    s.cr3 = kDir;
+    s.cr0 |= cr0::PG;
+    tlb_flush_all(v);
   }
 
   // Places `code` at linear `at` and points CS:EIP at it.

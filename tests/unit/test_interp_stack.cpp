@@ -240,3 +240,16 @@ TEST_CASE("interp stack: LEAVE in 32- and 16-bit operand size") {
   CHECK(c.reg(kRsp) == kStackTop - 0x3E);
   CHECK(c.reg(kRbp) == ((kStackTop - 0x40) & 0xFFFF0000u) + 0x1234);
 }
+
+TEST_CASE("interp stack: PUSHAD across a not-present page writes nothing") {
+  InterpCpu c;
+  c.identity_paging({0x7F000});
+  c.set(kRsp, 0x80010);  // slots 0x8000C down to 0x7FFF0: the last four in the hole
+  c.poke(0x8000C, 0x5A5A5A5A);
+  c.load({0x60});
+  GuestFault f = c.fault();
+  CHECK(f.vector == vec::PF);
+  CHECK(c.s.cr2 == 0x7FFFC);
+  CHECK(c.reg(kRsp) == 0x80010);
+  CHECK(c.mem(0x8000C) == 0x5A5A5A5Au);
+}

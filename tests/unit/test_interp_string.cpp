@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/io_bus.h"
+#include "core/paging.h"
 #include "tests/unit/test_interp_fixture.h"
 
 using namespace kasou;
@@ -284,4 +285,42 @@ TEST_CASE("interp string: INS checks the destination before it reads the port") 
   c.load({0x6C});
   CHECK(c.fault().vector == vec::GP);
   CHECK(port.next == 0x40);
+}
+
+TEST_CASE("interp string: REP STOSD and REP MOVSB stop precisely at a not-present page") {
+  InterpCpu c;
+  c.identity_paging({0x41000});
+  c.set(kRax, 0xA5A5A5A5);
+  c.set(kRdi, 0x40F00);
+  c.set(kRcx, 0x100);
+  c.load({0xF3, 0xAB});  // rep stosd: 0x40 dwords fit before the hole
+  GuestFault f = c.fault();
+  CHECK(f.vector == vec::PF);
+  CHECK(f.error_code == pf_err::W);
+  CHECK(c.s.cr2 == 0x41000);
+  CHECK(c.reg(kRcx) == 0xC0);
+  CHECK(c.reg(kRdi) == 0x41000);
+  CHECK(c.mem(0x40FFC) == 0xA5A5A5A5u);
+  CHECK(c.s.rip == kCodeAddr);
+
+  // The source runs into the hole: the reads fault, after 3 bytes were copied.
+  c.set(kRsi, 0x40FFD);
+  c.set(kRdi, 0x50000);
+  c.set(kRcx, 8);
+  c.load({0xF3, 0xA4});  // rep movsb
+  f = c.fault();
+  CHECK(f.vector == vec::PF);
+  CHECK(f.error_code == 0);
+  CHECK(c.reg(kRcx) == 5);
+  CHECK(c.reg(kRsi) == 0x41000);
+  CHECK(c.mem(0x50000, 4) == 0x00A5A5A5u);
+
+  // A dword that straddles the hole faults as a whole: nothing of it is written.
+  c.set(kRdi, 0x40FFE);
+  c.set(kRcx, 1);
+  c.poke(0x40FFC, 0);
+  c.load({0xF3, 0xAB});
+  CHECK(c.fault().vector == vec::PF);
+  CHECK(c.mem(0x40FFC) == 0);
+  CHECK(c.reg(kRcx) == 1);
 }

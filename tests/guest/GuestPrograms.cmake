@@ -1,6 +1,7 @@
-# kasou_add_guest(NAME SOURCES a.c b.asm ...): builds a bare-metal multiboot ELF32
-# guest program (gcc -m32 -ffreestanding, nasm -f elf32) linked with the guest
-# runtime (tests/guest/lib). The result is ${CMAKE_CURRENT_BINARY_DIR}/NAME.elf.
+# kasou_add_guest(NAME SOURCES a.c b.asm ... [CFLAGS flags...]): builds a bare-metal
+# multiboot ELF32 guest program (gcc -m32 -ffreestanding, nasm -f elf32) linked with
+# the guest runtime (tests/guest/lib: start.asm, runtime.c serial + printf, cpu.c +
+# isr.asm GDT/IDT/exception catching). The result is ${CMAKE_CURRENT_BINARY_DIR}/NAME.elf.
 set(CMAKE_ASM_NASM_OBJECT_FORMAT elf32)
 enable_language(ASM_NASM)
 set(KASOU_GUEST_LIB_DIR ${CMAKE_CURRENT_LIST_DIR}/lib)
@@ -12,7 +13,8 @@ set(KASOU_GUEST_CFLAGS -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-st
     -O2 -Wall -Wextra -I${KASOU_GUEST_LIB_DIR})
 
 if(NOT TARGET kasou_guest_runtime)
-  add_library(kasou_guest_runtime OBJECT ${KASOU_GUEST_LIB_DIR}/runtime.c ${KASOU_GUEST_LIB_DIR}/start.asm)
+  add_library(kasou_guest_runtime OBJECT ${KASOU_GUEST_LIB_DIR}/runtime.c ${KASOU_GUEST_LIB_DIR}/start.asm
+              ${KASOU_GUEST_LIB_DIR}/cpu.c ${KASOU_GUEST_LIB_DIR}/isr.asm)
   target_compile_options(kasou_guest_runtime PRIVATE $<$<COMPILE_LANGUAGE:C>:${KASOU_GUEST_CFLAGS}>)
 endif()
 

@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
       ->expected(0, 1)->check(CLI::IsMember({"", "text", "json"}));
   run_cmd->add_option("--stats-file", run.stats_file, "write statistics to this file instead of stderr");
   run_cmd->add_flag("--trace-blocks", run.trace_blocks, "print each new block: guest instructions and host code");
+  run_cmd->add_flag("--trace-exec", run.trace_exec,
+                    "print the CPU state at every block entry (every instruction with --single-step or the interpreter)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
 

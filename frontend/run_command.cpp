@@ -39,11 +39,12 @@ int run_command(const RunOptions& o) {
     auto debugcon = open_sink(o.debugcon, "--debugcon");
     build_board(m, BoardOptions{serial.get(), debugcon.get()});
     if (o.engine == "interp") {
-      m.set_engine(std::make_unique<InterpEngine>(m.decoder()));
+      m.set_engine(std::make_unique<InterpEngine>(m.decoder(), o.trace_exec));
     } else {
       JitOptions jo;
       jo.trace_blocks = o.trace_blocks;
       jo.single_step = o.single_step;
+      jo.trace_exec = o.trace_exec;
       m.set_engine(make_jit_engine(m, jo));
     }
     std::vector<uint8_t> image = read_file(o.kernel);

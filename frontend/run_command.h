@@ -20,6 +20,7 @@ struct RunOptions {
   bool stats_json = false;
   std::string stats_file;       // empty: stderr
   bool trace_blocks = false;
+  bool trace_exec = false;
   bool single_step = false;
   bool no_reboot = true;
   bool quiet = false;

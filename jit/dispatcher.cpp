@@ -6,6 +6,7 @@
 #include "core/exceptions.h"
 #include "core/fault.h"
 #include "core/interp/interp.h"
+#include "core/interp/interp_engine.h"
 #include "core/mmu.h"
 #include "jit/block_key.h"
 #include "jit/emitter.h"
@@ -42,6 +43,7 @@ bool ends_block(const DecodedInsn& d) {
 void JitEngine::interp_one(Vcpu& v) {
   st_.interp_steps++;
   v.budget--;
+  if (opts_.trace_exec) print_exec_trace(v.s);
   try {
     interp_step(v, decoder_);
   } catch (const GuestFault& f) {
@@ -160,9 +162,10 @@ void JitEngine::run(Vcpu& v) {
         continue;
       }
       if (smc_pending_) continue;  // the translation itself may have hit SMC bookkeeping
-      blocks_.jump_cache_insert(linear, mode, b);
+      if (!opts_.trace_exec) blocks_.jump_cache_insert(linear, mode, b);
     }
-    if (from && from->owner->valid && b->valid && from->target_eip == b->eip &&
+    if (opts_.trace_exec) print_exec_trace(v.s);
+    if (from && !opts_.trace_exec && from->owner->valid && b->valid && from->target_eip == b->eip &&
         from->owner->key.mode == b->key.mode && from->owner->key.cs_base == b->key.cs_base) {
       blocks_.chain(from, b);
       st_.chain_patches++;

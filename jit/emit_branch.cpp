@@ -21,6 +21,9 @@ x86::Gp host_reg32(ZydisRegister guest) {
   return x86::gpd(static_cast<uint32_t>(ZydisRegisterGetId(h)));
 }
 
+// The host condition for a guest Jcc (host EFLAGS hold the guest's flags), or
+// kNone if `m` is not a Jcc.
+constexpr auto kNone = static_cast<x86::CondCode>(0xFF);
 x86::CondCode cond_of(ZydisMnemonic m) {
   switch (m) {
     case ZYDIS_MNEMONIC_JO: return x86::CondCode::kO;
@@ -39,7 +42,7 @@ x86::CondCode cond_of(ZydisMnemonic m) {
     case ZYDIS_MNEMONIC_JNL: return x86::CondCode::kGE;
     case ZYDIS_MNEMONIC_JLE: return x86::CondCode::kLE;
     case ZYDIS_MNEMONIC_JNLE: return x86::CondCode::kG;
-    default: return x86::CondCode::kMaxValue;
+    default: return kNone;
   }
 }
 
@@ -75,7 +78,7 @@ bool Emitter::branch_supported(const DecodedInsn& d) const {
     case ZYDIS_MNEMONIC_JECXZ:
       return d.address_bits() == 32;
     default:
-      return cond_of(d.zi.mnemonic) != x86::CondCode::kMaxValue;
+      return cond_of(d.zi.mnemonic) != kNone;
   }
 }
 

@@ -64,9 +64,14 @@ void Emitter::emit_linear(const ZydisDecodedOperand& op) {
       m = x86::ptr(host_gp32(op.mem.base), host_gp32(op.mem.index), scale_shift(op.mem.scale), disp);
     else if (has_base)
       m = x86::ptr(host_gp32(op.mem.base), disp);
-    else
-      m = x86::ptr(0, host_gp32(op.mem.index), scale_shift(op.mem.scale), disp);  // index only
-    a_.lea(x86::r8d, m);
+    if (!has_base) {
+      // Index without base: asmjit has no operand for [index*scale + disp32]
+      // without a base register, so the displacement goes in R8 first.
+      a_.mov(x86::r8d, disp);
+      a_.lea(x86::r8d, x86::ptr(x86::r8, host_gp32(op.mem.index), scale_shift(op.mem.scale)));
+    } else {
+      a_.lea(x86::r8d, m);
+    }
     if (ab == 16) a_.movzx(x86::r8d, x86::r8w);
   }
   const ZydisRegister seg = op.mem.segment;

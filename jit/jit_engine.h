@@ -13,6 +13,10 @@ class Machine;
 struct JitOptions {
   bool trace_blocks = false;  // print each new block (guest instructions + host code)
   bool single_step = false;   // blocks of one instruction
+  // Print the CPU state at every block entry (no chaining, no inline jump cache, so
+  // every entry is seen). With single_step this is a per-instruction trace that
+  // can be compared line by line with the interpreter's.
+  bool trace_exec = false;
 };
 
 std::unique_ptr<ExecutionEngine> make_jit_engine(Machine& m, const JitOptions& opts);

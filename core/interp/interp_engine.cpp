@@ -5,7 +5,15 @@
 #include "core/fault.h"
 #include "core/interp/interp.h"
 
+#include <fmt/format.h>
+
 namespace kasou {
+
+void print_exec_trace(const CpuState& s) {
+  const uint64_t* g = s.gpr;
+  fmt::print(stderr, "exec {:04x}:{:08x} eax={:08x} ecx={:08x} edx={:08x} ebx={:08x} esp={:08x} ebp={:08x} esi={:08x} edi={:08x} efl={:08x}\n",
+             s.seg[kCs].selector, s.eip(), g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], s.eflags());
+}
 
 void InterpEngine::run(Vcpu& v) {
   while (v.budget > 0 && v.exit_request == ExitRequest::kNone) {
@@ -13,6 +21,7 @@ void InterpEngine::run(Vcpu& v) {
     // The faulting instruction counts as retired, as in the translator.
     v.budget--;
     steps_++;
+    if (trace_exec_) print_exec_trace(v.s);
     try {
       interp_step(v, decoder_);
     } catch (const GuestFault& f) {

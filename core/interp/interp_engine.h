@@ -8,9 +8,13 @@
 
 namespace kasou {
 
+// One line of CPU state (EIP, GPRs, EFLAGS) for execution traces.
+void print_exec_trace(const CpuState& s);
+
 class InterpEngine : public ExecutionEngine {
  public:
-  explicit InterpEngine(const InsnDecoder& decoder) : decoder_(decoder) {}
+  explicit InterpEngine(const InsnDecoder& decoder, bool trace_exec = false)
+      : decoder_(decoder), trace_exec_(trace_exec) {}
   const char* name() const override { return "interp"; }
   void run(Vcpu& v) override;
   void flush() override {}
@@ -18,6 +22,7 @@ class InterpEngine : public ExecutionEngine {
 
  private:
   const InsnDecoder& decoder_;
+  bool trace_exec_;
   uint64_t steps_ = 0;
 };
 

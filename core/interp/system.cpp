@@ -186,6 +186,9 @@ void register_system_handlers(HandlerTable& t) {
   m[ZYDIS_MNEMONIC_RDTSC] = h_rdtsc;
   m[ZYDIS_MNEMONIC_NOP] = h_nop;
   m[ZYDIS_MNEMONIC_PAUSE] = h_nop;
+  // CET end-branch markers (Debian's libgcc has them) are NOPs on a CPU without CET.
+  m[ZYDIS_MNEMONIC_ENDBR32] = h_nop;
+  m[ZYDIS_MNEMONIC_ENDBR64] = h_nop;
   // UD2 keeps the default handler: #UD.
 }
 

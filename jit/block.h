@@ -49,6 +49,7 @@ struct HelperSite {
   DecodedInsn insn;
   InsnHandler handler;
   uint32_t unretired_after;  // instructions of the block after this one
+  bool may_change_mode;      // compare mode keys after the call (see may_change_mode())
 };
 
 // A memory access whose inline TLB lookup missed. Holds the instruction bytes so

@@ -5,6 +5,26 @@
 
 namespace kasou::jit {
 
+bool may_change_mode(const DecodedInsn& d) {
+  switch (d.zi.mnemonic) {
+    case ZYDIS_MNEMONIC_MOV:  // to a segment or control register
+    case ZYDIS_MNEMONIC_POP:  // to a segment register
+    case ZYDIS_MNEMONIC_LDS: case ZYDIS_MNEMONIC_LES: case ZYDIS_MNEMONIC_LFS: case ZYDIS_MNEMONIC_LGS:
+    case ZYDIS_MNEMONIC_LSS:
+    case ZYDIS_MNEMONIC_JMP: case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_RET:  // far forms
+    case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD:
+    case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT1: case ZYDIS_MNEMONIC_INT3: case ZYDIS_MNEMONIC_INTO:
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
+    case ZYDIS_MNEMONIC_CLD: case ZYDIS_MNEMONIC_STD:
+    case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_CLTS:
+    case ZYDIS_MNEMONIC_SYSENTER: case ZYDIS_MNEMONIC_SYSEXIT:
+    case ZYDIS_MNEMONIC_RSM:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool seg_is_4g_data(const SegmentCache& c) {
   return (c.attr & seg_attr::kPresent) && (c.attr & seg_attr::kS) && !(c.attr & seg_attr::kCode) &&
          (c.attr & seg_attr::kWritable) && !(c.attr & seg_attr::kExpandDown) && c.limit == 0xFFFFFFFFu;
@@ -23,6 +43,7 @@ uint32_t mode_key(const CpuState& s) {
   if (pe && !vm && seg_is_4g_data(s.seg[kFs])) k |= mode_bit::kFs4g;
   if (pe && !vm && seg_is_4g_data(s.seg[kGs])) k |= mode_bit::kGs4g;
   if (s.rflags & flag::TF) k |= mode_bit::kTf;
+  if (s.rflags & flag::DF) k |= mode_bit::kDf;
   return k;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/cpu_state.h"
+#include "core/interp/decode.h"
 
 namespace kasou::jit {
 
@@ -20,10 +21,14 @@ inline constexpr uint32_t kFlat = 1u << 7;     // CS, DS, ES, SS: base 0, 4 GiB,
 inline constexpr uint32_t kFs4g = 1u << 8;     // FS: any base, 4 GiB expand-up writable data
 inline constexpr uint32_t kGs4g = 1u << 9;
 inline constexpr uint32_t kTf = 1u << 10;      // single-step trap flag
+inline constexpr uint32_t kDf = 1u << 11;      // direction flag: string steps are constants in the code
 inline constexpr uint32_t kAlways = 1u << 31;  // never zero (jump-cache keys rely on it)
 }  // namespace mode_bit
 
 uint32_t mode_key(const CpuState& s);
+// Whether executing `d` can change mode_key() (besides through an exception, which
+// always leaves generated code anyway).
+bool may_change_mode(const DecodedInsn& d);
 // True if `c` is a usable 4 GiB expand-up writable data segment (any base).
 bool seg_is_4g_data(const SegmentCache& c);
 

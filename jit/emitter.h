@@ -35,6 +35,8 @@ enum class Plan : uint8_t {
   kIdent,   // re-encoded for the host (registers mapped, memory operand -> host pointer)
   kStack,   // inline stack operation
   kBranch,  // inline control transfer (ends the block)
+  kString,  // inline MOVS/STOS/LODS/SCAS/CMPS without REP
+  kDivide,  // inline DIV with the #DE checks
   kHelper,  // call into the reference implementation / a privileged helper
 };
 
@@ -90,6 +92,14 @@ class Emitter {
   void emit_exit_eip_r8();                     // indirect: guest EIP in r8d
   void emit_goto_eip(uint32_t target_eip);     // direct but maybe not chainable
   bool chainable(uint32_t target_eip) const;
+
+  // emit_string.cpp
+  bool string_supported(const DecodedInsn& d) const;
+  void emit_string();
+
+  // emit_divide.cpp
+  bool divide_supported(const DecodedInsn& d) const;
+  void emit_divide();
 
   // emit_helper.cpp
   void emit_helper_call();

@@ -54,7 +54,7 @@ void JitEngine::on_code_page_written(uint64_t phys_page) {
 
 bool JitEngine::must_leave(Vcpu& v, uint32_t next_eip, uint32_t mode_before, uint64_t epoch_before) const {
   return v.exit_request != ExitRequest::kNone || v.s.eip() != next_eip || smc_pending_ ||
-         v.tlb_epoch != epoch_before || mode_key(v.s) != mode_before;
+         v.tlb_epoch != epoch_before || (mode_before && mode_key(v.s) != mode_before);
 }
 
 uint64_t JitEngine::call_helper(Vcpu& v, HelperSite& site) {
@@ -64,7 +64,7 @@ uint64_t JitEngine::call_helper(Vcpu& v, HelperSite& site) {
   v.s.rip = site.insn.eip;
   // Count exactly: the instructions after this one have not run yet.
   v.budget += site.unretired_after;
-  const uint32_t mode = mode_key(v.s);
+  const uint32_t mode = site.may_change_mode ? mode_key(v.s) : 0;  // mode keys are never 0
   const uint64_t epoch = v.tlb_epoch;
   v.stats.interp_calls[site.insn.zi.mnemonic]++;
   bool leave = false;
@@ -105,7 +105,7 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   DecodedInsn d;
   decoder_.decode(site.code16, site.stack16, site.bytes, site.length, site.eip, d);
   v.budget += site.unretired_after;
-  const uint32_t mode = mode_key(v.s);
+  const uint32_t mode = may_change_mode(d) ? mode_key(v.s) : 0;
   const uint64_t epoch = v.tlb_epoch;
   bool leave = false;
   try {

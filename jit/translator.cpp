@@ -22,6 +22,8 @@ const char* Emitter::plan_name(Plan p) {
     case Plan::kStack: return "inline stack";
     case Plan::kBranch: return "inline branch";
     case Plan::kHelper: return "helper call";
+    case Plan::kString: return "inline string";
+    case Plan::kDivide: return "inline divide";
   }
   return "?";
 }
@@ -39,6 +41,8 @@ Plan Emitter::plan_for(const DecodedInsn& d) const {
   if (branch_supported(d)) return Plan::kBranch;
   if (stack_supported(d)) return Plan::kStack;
   if (ident_supported(d)) return Plan::kIdent;
+  if (string_supported(d)) return Plan::kString;
+  if (divide_supported(d)) return Plan::kDivide;
   return Plan::kHelper;
 }
 
@@ -131,6 +135,12 @@ void Emitter::emit_insn(size_t i) {
     case Plan::kBranch:
       emit_branch();
       ended_ = true;
+      break;
+    case Plan::kString:
+      emit_string();
+      break;
+    case Plan::kDivide:
+      emit_divide();
       break;
     case Plan::kHelper:
       emit_helper_call();

@@ -37,10 +37,11 @@ extern struct regs kin, kout;
 int run_body(void (*body)(void));
 
 /* Platform: set up output, the fixed region, exception catching; the test filter
- * ("filter=PREFIX" on the command line / multiboot command line), or 0. */
+ * ("filter=a,b,-c" on the command line / multiboot command line), or 0. */
 const char* plat_init(int argc, char** argv);
 /* -1 when body completed (result in kout), else the exception vector (state in f). */
 int plat_run(void (*body)(void), struct fault* f);
+void plat_write(const char* s, unsigned n);
 void plat_finish(int status);
 
 #endif

@@ -70,7 +70,7 @@ enum { R_NONE, R_REP, R_REPNE };
 #define POPF_SHOWN 0xFFFCCDFFu
 #define PUSHF_SHOWN 0xFFE7CDFFu
 
-#define ALL_FORMS FORMS_ALU FORMS_SHIFT FORMS_MULDIV FORMS_BITS FORMS_MOV FORMS_LEA FORMS_BCD FORMS_LOOP \
+#define ALL_FORMS FORMS_ALU FORMS_SHIFT FORMS_MULDIV FORMS_BITS FORMS_MOV FORMS_LEA FORMS_BCD FORMS_JUMP FORMS_LOOP \
   FORMS_STACK FORMS_STRING
 
 /* ---- The bodies: each is the instruction(s) under test, then a jump back. ---- */
@@ -210,12 +210,36 @@ static void place(int loc, int w, uint32_t v) {
     *r = (*r & ~m) | v;
   }
 }
-/* The inputs of the current case, printed once the generator has accepted it. */
-static char ibuf[200];
-static unsigned ilen;
-static void phex(const char* tag, uint32_t v, int w) {
-  if (ilen < sizeof(ibuf)) ilen += (unsigned)snprintf(ibuf + ilen, sizeof(ibuf) - ilen, " %s=%0*x", tag, (w + 3) / 4, v & wmask(w));
+/* Text output without printf (the guest prints through an emulated UART, and the
+ * interpreter pays for every instruction): a line is assembled here and written
+ * at once. The inputs of a case go to ibuf first, printed once the generator has
+ * accepted the case. */
+struct text {
+  char b[480];
+  unsigned n;
+};
+static struct text ibuf, line;
+static void t_str(struct text* t, const char* s) {
+  while (*s && t->n < sizeof(t->b)) t->b[t->n++] = *s++;
 }
+static void t_hex(struct text* t, uint32_t v, int digits) {
+  static const char hex[] = "0123456789abcdef";
+  for (int i = digits - 1; i >= 0 && t->n < sizeof(t->b); i--) t->b[t->n++] = hex[(v >> (4 * i)) & 15];
+}
+static void t_dec(struct text* t, uint32_t v) {
+  char d[12];
+  int k = 0;
+  do d[k++] = (char)('0' + v % 10), v /= 10;
+  while (v);
+  while (k && t->n < sizeof(t->b)) t->b[t->n++] = d[--k];
+}
+static void t_kv(struct text* t, const char* tag, uint32_t v, int digits) {
+  t_str(t, " ");
+  t_str(t, tag);
+  t_str(t, "=");
+  t_hex(t, v, digits);
+}
+static void phex(const char* tag, uint32_t v, int w) { t_kv(&ibuf, tag, v & wmask(w), (w + 3) / 4); }
 
 static const char* const reg_names[8] = {"eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi"};
 
@@ -632,37 +656,66 @@ static const char* const vec_names[20] = {"DE", "DB", "NMI", "BP", "OF", "BR", "
 static void print_result(const struct form* f, const struct regs* in, int vec, const struct fault* flt) {
   const struct regs* o = vec < 0 ? &kout : &flt->r;
   uint32_t undef = tc.undef;
-  printf(" |");
+  t_str(&line, " |");
   if (vec >= 0) {
     uint32_t off = flt->eip - (uint32_t)(uintptr_t)f->body;
-    if (vec < 20) printf(" #%s", vec_names[vec]);
-    else printf(" #%d", vec);
-    if (off < 256) printf("@+%u", off);
-    else printf("@outside");
+    t_str(&line, " #");
+    if (vec < 20) t_str(&line, vec_names[vec]);
+    else t_dec(&line, (uint32_t)vec);
+    if (off < 256) t_str(&line, "@+"), t_dec(&line, off);
+    else t_str(&line, "@outside");
     undef = 0; /* a fault leaves EFLAGS as they were */
   }
   const uint32_t* ri = &in->eax;
   const uint32_t* ro = &o->eax;
   for (int r = 0; r < 8; r++)
-    if ((ri[r] ^ ro[r]) & tc.regmask[r]) printf(" %s=%08x", reg_names[r], ro[r] & tc.regmask[r]);
+    if ((ri[r] ^ ro[r]) & tc.regmask[r]) t_kv(&line, reg_names[r], ro[r] & tc.regmask[r], 8);
   uint32_t fl = o->eflags & tc.fshow & ~undef;
 #if KASOU_DIFF_CORRUPT == 1
   if (f == &forms[0] && in->eax == 1) fl ^= CF; /* self-test: a wrong carry on one add32_rr case */
 #endif
-  printf(tc.fshow == FLAGS_SHOWN ? " f=%03x" : " f=%08x", fl);
+  t_kv(&line, "f", fl, tc.fshow == FLAGS_SHOWN ? 3 : 8);
   for (int k = 0; k < tc.nd; k++) {
     const struct dump* d = &tc.d[k];
-    if (d->len == 4) printf(" %c=%08x", d->tag, rd32(d->addr) & d->mask);
-    else if (d->len == 8) printf(" %c=%08x%08x", d->tag, rd32(d->addr + 4), rd32(d->addr));
-    else printf(" %c#%08x", d->tag, fnv((const void*)(uintptr_t)d->addr, d->len));
+    char tag[3] = {' ', d->tag, 0};
+    if (d->len == 4) {
+      t_kv(&line, tag + 1, rd32(d->addr) & d->mask, 8);
+    } else if (d->len == 8) {
+      t_kv(&line, tag + 1, rd32(d->addr + 4), 8);
+      t_hex(&line, rd32(d->addr), 8);
+    } else {
+      t_str(&line, tag);
+      t_str(&line, "#");
+      t_hex(&line, fnv((const void*)(uintptr_t)d->addr, d->len), 8);
+    }
   }
-  printf("\n");
+  t_str(&line, "\n");
+  plat_write(line.b, line.n);
 }
 
-static int starts_with(const char* s, const char* p) {
-  while (*p)
-    if (*s++ != *p++) return 0;
+/* filter: comma-separated name prefixes; a prefix starting with '-' excludes.
+ * A form runs when it matches no exclusion and (there is no inclusion or it
+ * matches one). E.g. "shl,shr" or "-div,-idiv". */
+static int prefix_of(const char* name, const char* p, const char* end) {
+  for (; p < end; p++, name++)
+    if (*name != *p) return 0;
   return 1;
+}
+static int selected(const char* name, const char* filter) {
+  if (!filter) return 1;
+  int has_incl = 0, incl = 0;
+  for (const char* p = filter; *p;) {
+    const char* e = p;
+    while (*e && *e != ',') e++;
+    if (*p == '-') {
+      if (prefix_of(name, p + 1, e)) return 0;
+    } else if (e > p) {
+      has_incl = 1;
+      incl |= prefix_of(name, p, e);
+    }
+    p = *e ? e + 1 : e;
+  }
+  return !has_incl || incl;
 }
 
 int diff_main(int argc, char** argv);
@@ -673,7 +726,7 @@ int diff_main(int argc, char** argv) {
   printf("kasou-diff v1: %u forms\n", (unsigned)(sizeof(forms) / sizeof(forms[0])));
   for (unsigned fi = 0; fi < sizeof(forms) / sizeof(forms[0]); fi++) {
     const struct form* f = &forms[fi];
-    if (filter && !starts_with(f->name, filter)) continue;
+    if (!selected(f->name, filter)) continue;
     nforms++;
     rng = fnv(f->name, strlen(f->name)) | 1;
     for (int i = 0;; i++) {
@@ -687,10 +740,13 @@ int diff_main(int argc, char** argv) {
       tc.fshow = FLAGS_SHOWN;
       tc.undef = undef_flags(f, 0); /* the count-dependent families recompute it */
       for (int r = 0; r < 8; r++) tc.regmask[r] = ~0u;
-      ilen = 0;
-      ibuf[0] = 0;
+      ibuf.n = 0;
       if (gen_case(f, i)) break;
-      printf("%s%s f=%03x", f->name, ibuf, kin.eflags & FLAGS_SHOWN);
+      line.n = 0;
+      t_str(&line, f->name);
+      memcpy(line.b + line.n, ibuf.b, ibuf.n);
+      line.n += ibuf.n;
+      t_kv(&line, "f", kin.eflags & FLAGS_SHOWN, 3);
       in = kin;
       struct fault flt;
       int vec = plat_run(f->body, &flt);

@@ -130,6 +130,22 @@
  * for backward loops; EBX is the compare value of the LOOPNE search loop. */
 #define LOOP_FWD(name, insn) \
   F(name, C_LOOP, 32, L_NONE, L_NONE, FAM_NONE, 0, insn " 1f\n mov edx, 1\n jmp 2f\n1: mov edx, 2\n2:")
+/* Jcc rel8 and rel32 for the 16 conditions on random flags; JMP and CALL through
+ * a register and through memory (the slot is cleared afterwards: it held a code
+ * address, which differs between the two builds). */
+#define JCC_FORMS(cc)                                                                                            \
+  F(j##cc##_short, C_ALU1, 32, L_NONE, L_NONE, FAM_NONE, 0, "j" #cc " 1f\n mov edx, 1\n jmp 2f\n1: mov edx, 2\n2:") \
+  F(j##cc##_near, C_ALU1, 32, L_NONE, L_NONE, FAM_NONE, 0, "j" #cc " 1f\n mov edx, 1\n jmp 2f\n .fill 130, 1, 0xcc\n1: mov edx, 2\n2:")
+#define FORMS_JUMP                                                                                               \
+  JCC_FORMS(o) JCC_FORMS(no) JCC_FORMS(b) JCC_FORMS(ae) JCC_FORMS(e) JCC_FORMS(ne) JCC_FORMS(be) JCC_FORMS(a)     \
+  JCC_FORMS(s) JCC_FORMS(ns) JCC_FORMS(p) JCC_FORMS(np) JCC_FORMS(l) JCC_FORMS(ge) JCC_FORMS(le) JCC_FORMS(g)     \
+  F(jmp_reg, C_ALU1, 32, L_NONE, L_NONE, FAM_NONE, 0, "mov edx, offset 1f\n jmp edx\n ud2\n1: mov edx, 3")         \
+  F(jmp_mem, C_ALU1, 32, L_NONE, L_NONE, FAM_NONE, 0,                                                           \
+    "mov dword ptr [esi+4], offset 1f\n jmp dword ptr [esi+4]\n ud2\n1: mov dword ptr [esi+4], 0")               \
+  F(call_mem, C_STACK, 32, L_NONE, L_NONE, FAM_NONE, 0,                                                         \
+    "mov dword ptr [esi+4], offset 1f\n call dword ptr [esi+4]\n jmp 2f\n1: mov edx, [esp]\n sub edx, offset 1b\n ret\n" \
+    "2: mov dword ptr [esi+4], 0\n mov dword ptr [esp-4], 0")
+
 #define FORMS_LOOP                                                                                   \
   LOOP_FWD(loop, "loop")                                                                             \
   LOOP_FWD(loope, "loope")                                                                           \

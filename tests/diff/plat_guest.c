@@ -1,8 +1,7 @@
 /* Guest platform of the differential test: a multiboot kernel. Output goes to
  * COM1; the fixed data region is ordinary RAM; a fault in a test body is
- * caught through the runtime's IDT (TRAP_TRY). A "filter=PREFIX" word on the
- * multiboot command line restricts the run to the forms whose name starts with
- * PREFIX. */
+ * caught through the runtime's IDT (TRAP_TRY). A "filter=LIST" word on the
+ * multiboot command line selects forms (see selected() in diff_main.c). */
 #include "cpu.h"
 #include "diff.h"
 
@@ -29,6 +28,8 @@ int plat_run(void (*body)(void), struct fault* f) {
   f->r = (struct regs){t->eax, t->ecx, t->edx, t->ebx, trap_caught_esp, t->ebp, t->esi, t->edi, t->eflags};
   return (int)f->vector;
 }
+
+void plat_write(const char* s, unsigned n) { serial_write(s, n); }
 
 void plat_finish(int status) { guest_exit(status); }
 

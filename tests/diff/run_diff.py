@@ -7,7 +7,7 @@ debug-exit port with code 0 (status 1).
   run_diff.py --native diff_native --guest diff_guest.elf --kasou kasou --engine jit
   run_diff.py --native diff_native --guest diff_guest.elf --qemu qemu-system-i386
   run_diff.py --native diff_native --against-native diff_native_corrupt --expect-mismatch
-  (--filter PREFIX runs only the forms whose name starts with PREFIX)
+  (--filter LIST: comma-separated name prefixes to run, "-prefix" to exclude)
 
 Exit status: 0 pass, 1 fail, 77 skipped (no QEMU binary)."""
 import argparse

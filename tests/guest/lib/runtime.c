@@ -19,9 +19,20 @@ void serial_putc(char c) {
   outb(COM1, (uint8_t)c);
 }
 
-void puts_serial(const char* s) {
-  while (*s) serial_putc(*s++);
+/* Once the transmitter holding register is empty (LSR.THRE), the FIFO (enabled in
+ * serial_init) takes 16 bytes. */
+void serial_write(const char* s, unsigned n) {
+  while (n) {
+    while (!(inb(COM1 + 5) & 0x20)) {
+    }
+    unsigned k = n < 16 ? n : 16;
+    for (unsigned i = 0; i < k; i++) outb(COM1, (uint8_t)s[i]);
+    s += k;
+    n -= k;
+  }
 }
+
+void puts_serial(const char* s) { serial_write(s, strlen(s)); }
 
 void guest_exit(int code) {
   outb(0xF4, (uint8_t)code);
@@ -68,15 +79,18 @@ int strcmp(const char* a, const char* b) {
 /* A printf with %d %i %u %x %X %o %c %s %p %%, flags '-' '0' '+' ' ', width,
  * precision for strings, and the l / ll / h / hh length modifiers. */
 struct out {
-  char* buf;
+  char* buf;      /* snprintf: the caller's buffer; printf: 0 */
   unsigned size, len;
+  unsigned nq;    /* printf: characters queued in q */
+  char q[64];
 };
 
 static void emit(struct out* o, char c) {
   if (o->buf) {
     if (o->len + 1 < o->size) o->buf[o->len] = c;
   } else {
-    serial_putc(c);
+    o->q[o->nq++] = c;
+    if (o->nq == sizeof(o->q)) serial_write(o->q, o->nq), o->nq = 0;
   }
   o->len++;
 }
@@ -86,10 +100,18 @@ static void emit_num(struct out* o, unsigned long long v, int neg, unsigned base
   char tmp[24];
   int n = 0;
   const char* digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-  do {
-    tmp[n++] = digits[v % base];
-    v /= base;
-  } while (v);
+  if (v >> 32) { /* 64-bit division (libgcc) only for values that need it */
+    do {
+      tmp[n++] = digits[v % base];
+      v /= base;
+    } while (v);
+  } else {
+    uint32_t w = (uint32_t)v;
+    do {
+      tmp[n++] = digits[w % base];
+      w /= base;
+    } while (w);
+  }
   char s = neg ? '-' : sign;
   int len = n + (s ? 1 : 0);
   if (!left && !zero)
@@ -173,8 +195,11 @@ static int format(struct out* o, const char* f, va_list ap) {
 }
 
 int vprintf(const char* fmt, va_list ap) {
-  struct out o = {0, 0, 0};
-  return format(&o, fmt, ap);
+  struct out o;
+  o.buf = 0, o.size = 0, o.len = 0, o.nq = 0;
+  int n = format(&o, fmt, ap);
+  serial_write(o.q, o.nq);
+  return n;
 }
 
 int printf(const char* fmt, ...) {
@@ -186,7 +211,8 @@ int printf(const char* fmt, ...) {
 }
 
 int snprintf(char* buf, unsigned size, const char* fmt, ...) {
-  struct out o = {buf, size, 0};
+  struct out o;
+  o.buf = buf, o.size = size, o.len = 0, o.nq = 0;
   va_list ap;
   va_start(ap, fmt);
   format(&o, fmt, ap);

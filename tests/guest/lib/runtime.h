@@ -16,6 +16,7 @@ static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1
 
 void serial_init(void);
 void serial_putc(char c);
+void serial_write(const char* s, unsigned n);
 void puts_serial(const char* s);
 int printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char* fmt, va_list ap);

@@ -52,6 +52,13 @@ struct HelperSite {
   bool may_change_mode;      // compare mode keys after the call (see may_change_mode())
 };
 
+// Where generated code keeps the guest's arithmetic flags at a given point.
+enum FlagsAt : uint8_t {
+  kFlagsDead = 0,  // nothing reads them before they are rewritten: not saved
+  kFlagsLahf = 1,  // LAHF/SETO encoding in JitScratch::flags_lahf
+  kFlagsInd = 2,   // LAHF/SETO encoding in JitScratch::flags_ind (after the indirect-exit save)
+};
+
 // A memory access whose inline TLB lookup missed. Holds the instruction bytes so
 // that the slow path can run the whole instruction in the interpreter when the
 // access cannot go through a host pointer (MMIO, code page, page crossing).
@@ -62,7 +69,7 @@ struct MemSite {
   uint8_t is_write;
   uint8_t code16;
   uint8_t stack16;
-  uint8_t flags_saved;  // generated code stored host EFLAGS in flags_spill before calling
+  uint8_t flags_source;  // where the guest flags are when the slow path runs (FlagsAt)
   uint8_t bytes[15];
   uint32_t unretired_after;
 };
@@ -73,7 +80,9 @@ struct Block {
   uint64_t linear = 0;     // CS base + EIP
   uint32_t guest_bytes = 0;
   uint32_t insn_count = 0;
-  uint8_t* code = nullptr;
+  uint8_t* code_start = nullptr;      // first byte of the block's host code
+  uint8_t* code = nullptr;            // entry with guest flags in host EFLAGS
+  uint8_t* indirect_entry = nullptr;  // entry with guest flags in JitScratch::flags_ind
   uint32_t code_bytes = 0;
   bool valid = true;
 

@@ -79,7 +79,7 @@ void BlockCache::clear() {
 void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b) {
   const unsigned i = jump_cache_index(linear);
   jc_[i].neg_key = 0 - jump_cache_key(linear, mode);
-  jc_[i].code = reinterpret_cast<uint64_t>(b->code);
+  jc_[i].code = reinterpret_cast<uint64_t>(b->indirect_entry);
   jc_blocks_[i] = b;
 }
 

@@ -104,6 +104,8 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
     st_.guest_insns_translated += insns.size();
     st_.translate_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (opts_.trace_blocks) print_trace(*raw);
+    if (perf_map_)
+      std::fprintf(perf_map_, "%lx %x guest_%08x\n", reinterpret_cast<unsigned long>(raw->code_start), raw->code_bytes, eip);
     return raw;
   }
   return nullptr;

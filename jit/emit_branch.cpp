@@ -121,10 +121,14 @@ void Emitter::emit_goto_eip(uint32_t target_eip) {
 }
 
 void Emitter::emit_exit_eip_r8() {
+  // The target is entered at its indirect entry, which expects the guest flags in
+  // flags_ind (saved already if this block ends with an indirect branch).
+  if (!flags_in_ind_) emit_store_flags_ind();
   const uint32_t cs_base = static_cast<uint32_t>(b_.linear - b_.eip);
   const uint64_t mode_bits = uint64_t(mode_) << 32;
   Label hit = a_.newLabel();
   // r10d = linear target; rsi = &jump_cache[index]; r10 = key; rcx saved in r11.
+  // No instruction here writes EFLAGS (lea, shlx, shrx, jrcxz).
   if (cs_base) a_.lea(x86::r10d, x86::ptr(x86::r8, static_cast<int32_t>(cs_base)));
   else a_.mov(x86::r10d, x86::r8d);
   a_.mov(x86::r11, x86::rcx);
@@ -139,9 +143,11 @@ void Emitter::emit_exit_eip_r8() {
   a_.mov(x86::rcx, x86::qword_ptr(x86::rsi));
   a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::r10));
   a_.jecxz(x86::rcx, hit);
+  // Miss: back to the dispatcher with the flags from flags_ind.
   a_.mov(x86::rcx, x86::r11);
   a_.mov(x86::dword_ptr(x86::rbp, kRipOff), x86::r8d);
   a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
+  emit_load_flags_ind();
   jmp_abs(env_.tramp->exit_common);
   a_.bind(hit);
   a_.mov(x86::rcx, x86::r11);

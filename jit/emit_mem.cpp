@@ -122,7 +122,7 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
   site.is_write = write;
   site.code16 = d_->code16;
   site.stack16 = d_->stack16;
-  site.flags_saved = preserve;
+  site.flags_source = preserve ? kFlagsLahf : flags_in_ind_ ? kFlagsInd : kFlagsDead;
   std::memcpy(site.bytes, d_->bytes, d_->length());
   site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
   MemSite* site_ptr = &site;

@@ -52,7 +52,13 @@ class Emitter {
  private:
   // translator.cpp
   Plan plan_for(const DecodedInsn& d) const;
-  void emit_prologue();
+  // The block's entries and time-slice check; see translator.cpp.
+  void emit_entries();
+  void emit_budget_check(bool flags_live, bool flags_in_ind);
+  void emit_save_flags_for_indirect_exit();
+  // Host EFLAGS <-> JitScratch::flags_ind (LAHF/SETO encoding; RAX is preserved).
+  void emit_store_flags_ind();
+  void emit_load_flags_ind();
   void emit_insn(size_t i);
   bool place();
   // `jmp rel32` to an absolute address in the code cache (trampolines), fixed up in place().
@@ -63,7 +69,8 @@ class Emitter {
   // Host EFLAGS <- JitScratch::flags_fill (clobbers RAX: reload guest registers after).
   void load_flags_fill();
   uint32_t flags_live_here() const { return live_in_[index_]; }
-  uint32_t flags_live_after() const { return index_ + 1 < live_in_.size() ? live_in_[index_ + 1] : 0x8D5u; }
+  uint32_t flags_live_after() const { return index_ + 1 < live_in_.size() ? live_in_[index_ + 1] : live_at_end_; }
+  uint32_t live_at_end_ = 0x8D5u;
 
   // emit_mem.cpp
   bool mem_inline_ok(const DecodedInsn& d, const ZydisDecodedOperand& op) const;
@@ -89,7 +96,7 @@ class Emitter {
   bool branch_supported(const DecodedInsn& d) const;
   void emit_branch();
   void emit_direct_exit(uint32_t target_eip);  // chainable exit
-  void emit_exit_eip_r8();                     // indirect: guest EIP in r8d
+  void emit_exit_eip_r8();                     // indirect: guest EIP in r8d (via the jump cache)
   void emit_goto_eip(uint32_t target_eip);     // direct but maybe not chainable
   bool chainable(uint32_t target_eip) const;
 
@@ -119,7 +126,12 @@ class Emitter {
   bool ended_ = false;
   uint32_t mem_lookups_ = 0;
   asmjit::Label lookups_patch_;  // after the prologue's counter update
-  bool prologue_flagless_ = false;
+  // Indirect-exit flag convention (see translator.cpp).
+  bool indirect_exit_ = false;   // the block ends with RET / JMP r/m / CALL r/m
+  size_t save_at_ = SIZE_MAX;    // instruction before which flags are saved to flags_ind
+  bool flags_in_ind_ = false;    // emission point is after that save
+  bool entry_saves_ = false;     // layout: normal entry saves, indirect entry follows
+  asmjit::Label normal_entry_, indirect_entry_;
 
   struct PendingSlot {
     ExitSlot* slot;

@@ -21,6 +21,7 @@ namespace kasou::jit {
 class JitEngine : public ExecutionEngine {
  public:
   JitEngine(Machine& m, const JitOptions& opts);
+  ~JitEngine() override;
   const char* name() const override { return "jit"; }
   void run(Vcpu& v) override;
   void flush() override;
@@ -72,6 +73,7 @@ class JitEngine : public ExecutionEngine {
   bool smc_pending_ = false;
   uint64_t epoch_seen_ = 0;
   Stats st_;
+  std::FILE* perf_map_ = nullptr;  // /tmp/perf-PID.map when KASOU_PERF_MAP is set (for `perf report`)
 };
 
 // Builds the entry/exit trampolines at the start of the code cache.

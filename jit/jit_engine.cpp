@@ -2,6 +2,12 @@
 // statistics. The dispatcher loop is in dispatcher.cpp.
 #include "jit/jit_engine.h"
 
+#include <unistd.h>
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
 #include "core/exceptions.h"
 #include "core/fault.h"
 #include "core/interp/interp.h"
@@ -31,6 +37,12 @@ JitEngine::JitEngine(Machine& m, const JitOptions& opts)
   js.mem_slow_thunk = reinterpret_cast<uint64_t>(&kasou_jit_mem_slow);
   js.jump_cache = reinterpret_cast<uint64_t>(blocks_.jump_cache_table());
   js.engine = this;
+  if (std::getenv("KASOU_PERF_MAP"))
+    perf_map_ = std::fopen(fmt::format("/tmp/perf-{}.map", getpid()).c_str(), "w");
+}
+
+JitEngine::~JitEngine() {
+  if (perf_map_) std::fclose(perf_map_);
 }
 
 void JitEngine::flush() {
@@ -87,8 +99,10 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   JitScratch& js = scratch(v);
   st_.mem_slow_calls++;
   v.stats.tlb_misses++;
-  if (site.flags_saved)
+  if (site.flags_source == kFlagsLahf)
     v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_lahf);
+  else if (site.flags_source == kFlagsInd)
+    v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_ind);
   v.s.rip = site.eip;
   try {
     const Access access = site.is_write ? Access::kWrite : Access::kRead;

@@ -18,6 +18,11 @@ bool is_shift_or_rotate(ZydisMnemonic m) {
 }
 }  // namespace
 
+uint32_t flags_may_write(const DecodedInsn& d) {
+  const ZydisAccessedFlags* f = d.zi.cpu_flags;
+  return f ? (f->modified | f->set_0 | f->set_1 | f->undefined) & flag::kArith : 0;
+}
+
 FlagUse flag_use(const DecodedInsn& d, bool inline_host) {
   FlagUse u{0, 0};
   if (const ZydisAccessedFlags* f = d.zi.cpu_flags) {
@@ -41,14 +46,22 @@ FlagUse flag_use(const DecodedInsn& d, bool inline_host) {
   return u;
 }
 
-std::vector<uint32_t> flags_live_in(const std::vector<FlagUse>& uses) {
+std::vector<uint32_t> flags_live_in(const std::vector<FlagUse>& uses, uint32_t live_at_end, size_t sink) {
   std::vector<uint32_t> live(uses.size());
-  uint32_t after = flag::kArith;
+  uint32_t after = live_at_end;
   for (size_t i = uses.size(); i-- > 0;) {
+    if (i + 1 == sink) after = flag::kArith;
     live[i] = uses[i].read | (after & ~uses[i].must_write);
     after = live[i];
   }
+  if (sink == 0 && !live.empty()) live[0] |= flag::kArith;
   return live;
+}
+
+size_t after_last_flag_writer(const std::vector<uint32_t>& may_write) {
+  for (size_t i = may_write.size(); i-- > 0;)
+    if (may_write[i]) return i + 1;
+  return 0;
 }
 
 }  // namespace kasou::jit

@@ -26,7 +26,8 @@ Trampolines build_trampolines(CodeCache& cache) {
   CodeHolder code;
   code.init(Environment::host(), (reinterpret_cast<uint64_t>(cache.cursor()) + 15) & ~uint64_t{15});
   x86::Assembler a(&code);
-  Label enter = a.newLabel(), exit_common = a.newLabel(), exit_nostore = a.newLabel();
+  Label enter = a.newLabel(), exit_common = a.newLabel(), exit_store_regs = a.newLabel(),
+        exit_nostore = a.newLabel();
 
   a.bind(enter);  // void enter(Vcpu* rdi, const void* code rsi)
   a.push(x86::rbp);
@@ -48,6 +49,7 @@ Trampolines build_trampolines(CodeCache& cache) {
   a.bind(exit_common);
   a.pushfq();
   a.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_spill)));
+  a.bind(exit_store_regs);
   for (int g = 0; g < 8; g++) a.mov(x86::qword_ptr(x86::rbp, gpr_off(g)), kHostGpr64[g]);
   a.bind(exit_nostore);
   a.mov(x86::rsp, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(host_rsp)));
@@ -70,6 +72,7 @@ Trampolines build_trampolines(CodeCache& cache) {
   Trampolines t;
   t.enter = reinterpret_cast<void (*)(Vcpu*, const void*)>(dst + code.labelOffset(enter));
   t.exit_common = dst + code.labelOffset(exit_common);
+  t.exit_store_regs = dst + code.labelOffset(exit_store_regs);
   t.exit_nostore = dst + code.labelOffset(exit_nostore);
   return t;
 }

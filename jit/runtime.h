@@ -35,6 +35,11 @@ struct JitScratch {
   // far cheaper than POPFQ.
   uint64_t flags_fill;
   uint64_t flags_lahf;      // the same encoding, saved by a TLB lookup's slow path
+  // Guest flags (LAHF/SETO encoding, like flags_fill) across an indirect branch:
+  // blocks that end with RET / JMP reg / JMP mem save them here once, after their
+  // last flag-writing instruction, so nothing after that has to preserve them;
+  // the target's indirect entry reloads them only if it reads them.
+  uint64_t flags_ind;
   uint64_t exit_slot;       // ExitSlot* of the direct exit that left the code, or 0
   uint64_t helper_thunk;    // jit_call_helper
   uint64_t mem_slow_thunk;  // jit_mem_slow
@@ -67,6 +72,9 @@ struct Trampolines {
   void (*enter)(Vcpu* v, const void* code) = nullptr;
   // Exit with guest registers and flags still in host registers.
   uint8_t* exit_common = nullptr;
+  // Exit with guest registers in host registers and the flags already in
+  // JitScratch::flags_spill.
+  uint8_t* exit_store_regs = nullptr;
   // Exit when CpuState is already complete (after a helper said "leave").
   uint8_t* exit_nostore = nullptr;
 };

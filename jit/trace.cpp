@@ -28,7 +28,7 @@ std::string format_block(const Block& b) {
     }
     ZydisDecodedInstruction zi;
     ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
-    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.code + off, b.code_bytes - off, &zi, ops))) {
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.code_start + off, b.code_bytes - off, &zi, ops))) {
       out += fmt::format("      +{:04x}  (data)\n", off);
       break;
     }

@@ -63,13 +63,64 @@ void Emitter::load_flags_fill() {
   a_.sahf();
 }
 
-void Emitter::emit_prologue() {
-  const int32_t n = static_cast<int32_t>(insns_->size());
+// Flags and block entries.
+//
+// Host EFLAGS carry the guest flags into a block entered by a chained jump or
+// from the dispatcher (the normal entry, Block::code). A block that ends with an
+// indirect branch instead saves the flags once into JitScratch::flags_ind, right
+// after its last flag-writing instruction, and from there on nothing has to
+// preserve them; its successor is found through the jump cache, which points at
+// the successor's indirect entry, which reloads host EFLAGS from flags_ind only
+// if the successor reads them before writing them.
+//
+// Layouts:
+//   usual:       indirect entry: [reload flags if live on entry]
+//                normal entry:   budget check, body (with the save, if any)
+//   entry_saves: normal entry:   save flags (the block never touches them)
+//                indirect entry: budget check, body
+void Emitter::emit_store_flags_ind() {
+  a_.mov(x86::r11, x86::rax);
+  a_.lahf();
+  a_.seto(x86::al);
+  a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_ind)), x86::rax);
+  a_.mov(x86::rax, x86::r11);
+}
+
+void Emitter::emit_load_flags_ind() {
+  a_.mov(x86::r11, x86::rax);
+  a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_ind)));
+  a_.add(x86::al, 0x7F);
+  a_.sahf();
+  a_.mov(x86::rax, x86::r11);
+}
+
+void Emitter::emit_save_flags_for_indirect_exit() {
+  emit_store_flags_ind();
+  flags_in_ind_ = true;
+}
+
+void Emitter::emit_entries() {
+  normal_entry_ = a_.newLabel();
+  indirect_entry_ = a_.newLabel();
+  if (entry_saves_) {
+    a_.bind(normal_entry_);
+    emit_save_flags_for_indirect_exit();
+    a_.bind(indirect_entry_);
+    emit_budget_check(false, true);
+    return;
+  }
   const bool live = live_in_[0] != 0;
-  prologue_flagless_ = live;
+  a_.bind(indirect_entry_);
+  if (live) emit_load_flags_ind();
+  a_.bind(normal_entry_);
+  emit_budget_check(live, false);
+}
+
+void Emitter::emit_budget_check(bool flags_live, bool flags_in_ind) {
+  const int32_t n = static_cast<int32_t>(insns_->size());
   Label budget_exit = a_.newLabel();
   lookups_patch_ = a_.newLabel();
-  if (!live) {
+  if (!flags_live) {
     // The common case: nothing reads the flags before writing them, so plain
     // arithmetic on the counters is fine.
     a_.sub(x86::qword_ptr(x86::rbp, kBudgetOff), n);
@@ -96,10 +147,10 @@ void Emitter::emit_prologue() {
     a_.mov(x86::qword_ptr(x86::rbp, kStatTlbLookupsOff), x86::r8);
   }
   const uint32_t eip = b_.eip;
-  cold_.push_back([this, budget_exit, n, live, eip] {
+  cold_.push_back([this, budget_exit, n, flags_live, flags_in_ind, eip] {
     a_.bind(budget_exit);
     // Give the instructions back and leave at the block's first instruction.
-    if (!live) {
+    if (!flags_live) {
       a_.add(x86::qword_ptr(x86::rbp, kBudgetOff), n);
     } else {
       a_.mov(x86::r8, x86::qword_ptr(x86::rbp, kBudgetOff));
@@ -108,6 +159,7 @@ void Emitter::emit_prologue() {
     }
     a_.mov(x86::dword_ptr(x86::rbp, kRipOff), eip);
     a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
+    if (flags_in_ind) emit_load_flags_ind();
     jmp_abs(env_.tramp->exit_common);
   });
 }
@@ -149,24 +201,46 @@ void Emitter::emit_insn(size_t i) {
   (void)d;
 }
 
+namespace {
+bool is_indirect_branch(const DecodedInsn& d) {
+  switch (d.zi.mnemonic) {
+    case ZYDIS_MNEMONIC_RET: return true;
+    case ZYDIS_MNEMONIC_JMP:
+    case ZYDIS_MNEMONIC_CALL: return d.ops[0].type != ZYDIS_OPERAND_TYPE_IMMEDIATE;
+    default: return false;
+  }
+}
+}  // namespace
+
 bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
   insns_ = &insns;
   const size_t n = insns.size();
   plans_.resize(n);
   std::vector<FlagUse> uses(n);
+  std::vector<uint32_t> may_write(n);
+  uint32_t reads = 0;
   for (size_t i = 0; i < n; i++) {
     plans_[i] = plan_for(insns[i]);
     uses[i] = flag_use(insns[i], plans_[i] != Plan::kHelper);
+    may_write[i] = flags_may_write(insns[i]);
+    reads |= uses[i].read;
   }
-  live_in_ = flags_live_in(uses);
+  indirect_exit_ = plans_[n - 1] == Plan::kBranch && is_indirect_branch(insns[n - 1]);
+  if (indirect_exit_) {
+    save_at_ = after_last_flag_writer(may_write);
+    live_at_end_ = 0;
+    entry_saves_ = save_at_ == 0 && reads == 0;
+  }
+  live_in_ = flags_live_in(uses, live_at_end_, indirect_exit_ ? save_at_ : SIZE_MAX);
   insn_labels_.clear();
   for (size_t i = 0; i <= n; i++) insn_labels_.push_back(a_.newLabel());
 
-  emit_prologue();
+  emit_entries();
   for (size_t i = 0; i < n && !ended_; i++) {
     index_ = i;
     d_ = &insns[i];
     a_.bind(insn_labels_[i]);
+    if (indirect_exit_ && i == save_at_ && !flags_in_ind_) emit_save_flags_for_indirect_exit();
     emit_insn(i);
     if (env_.record_trace)
       b_.trace.push_back({insns[i].eip, 0, env_.decoder->format(insns[i], b_.linear - b_.eip + insns[i].eip),
@@ -190,10 +264,11 @@ bool Emitter::place() {
       code_.relocateToBase(reinterpret_cast<uint64_t>(dst)) != kErrorOk)
     return false;
   code_.copyFlattenedData(dst, size);
-  b_.code = dst;
-  b_.code_bytes = static_cast<uint32_t>(size);
-
   auto at = [&](const Label& l) { return dst + code_.labelOffset(l); };
+  b_.code_start = dst;
+  b_.code = at(normal_entry_);
+  b_.indirect_entry = at(indirect_entry_);
+  b_.code_bytes = static_cast<uint32_t>(size);
   auto put_rel32 = [](uint8_t* end, const uint8_t* target) {
     int32_t rel = static_cast<int32_t>(target - end);
     std::memcpy(end - 4, &rel, 4);

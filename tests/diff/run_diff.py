@@ -81,6 +81,7 @@ def main():
     print(f"native: {len(expected.splitlines())} lines in {dt:.2f}s")
 
     if args.against_native:
+        args.kasou = None
         label, cmd, want_rc = "native vs " + os.path.basename(args.against_native), [args.against_native] + fil, 0
     elif args.qemu is not None:
         qemu = args.qemu if args.qemu and os.path.exists(args.qemu) else shutil.which("qemu-system-i386")
@@ -112,6 +113,9 @@ def main():
         return 0
     if rc != want_rc:
         print(f"FAIL: exit status {rc}, expected {want_rc} (guest exit code 0)")
+        return 1
+    if args.kasou and any(l.startswith("kasou:") for l in err.splitlines()):
+        print("FAIL: kasou did not stop through the guest's debug-exit port")
         return 1
     return 1 if nbad else 0
 

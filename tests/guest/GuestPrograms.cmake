@@ -12,6 +12,14 @@ set(KASOU_GUEST_CFLAGS -m32 -march=i686 -ffreestanding -fno-pic -fno-pie -fno-st
     -fno-asynchronous-unwind-tables -fno-builtin -nostdinc -isystem ${CMAKE_C_COMPILER_INCLUDE_DIR}
     -O2 -Wall -Wextra -I${KASOU_GUEST_LIB_DIR})
 
+# Guest programs are one RWX segment on purpose (bare metal, self-modifying code).
+include(CheckLinkerFlag)
+check_linker_flag(C "-Wl,--no-warn-rwx-segments" KASOU_LD_HAS_NO_WARN_RWX)
+set(KASOU_GUEST_LDFLAGS -m32 -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-z,noexecstack)
+if(KASOU_LD_HAS_NO_WARN_RWX)
+  list(APPEND KASOU_GUEST_LDFLAGS -Wl,--no-warn-rwx-segments)
+endif()
+
 if(NOT TARGET kasou_guest_runtime)
   add_library(kasou_guest_runtime OBJECT ${KASOU_GUEST_LIB_DIR}/runtime.c ${KASOU_GUEST_LIB_DIR}/start.asm
               ${KASOU_GUEST_LIB_DIR}/cpu.c ${KASOU_GUEST_LIB_DIR}/isr.asm)
@@ -22,8 +30,7 @@ function(kasou_add_guest name)
   cmake_parse_arguments(G "" "" "SOURCES;CFLAGS" ${ARGN})
   add_executable(${name} ${G_SOURCES} $<TARGET_OBJECTS:kasou_guest_runtime>)
   target_compile_options(${name} PRIVATE $<$<COMPILE_LANGUAGE:C>:${KASOU_GUEST_CFLAGS} ${G_CFLAGS}>)
-  target_link_options(${name} PRIVATE -m32 -nostdlib -static -no-pie -Wl,--build-id=none
-                      -Wl,-T,${KASOU_GUEST_LIB_DIR}/guest.ld -Wl,-z,noexecstack)
+  target_link_options(${name} PRIVATE ${KASOU_GUEST_LDFLAGS} -Wl,-T,${KASOU_GUEST_LIB_DIR}/guest.ld)
   target_link_libraries(${name} PRIVATE gcc)
   set_target_properties(${name} PROPERTIES SUFFIX ".elf" LINK_DEPENDS ${KASOU_GUEST_LIB_DIR}/guest.ld
                         RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR})

@@ -58,6 +58,7 @@ enum { S_MOVS, S_STOS, S_LODS, S_CMPS, S_SCAS };
 enum { R_NONE, R_REP, R_REPNE };
 #define ARG_CL 0x100
 #define ARG_REG 0x100
+#define STR_OVERLAP 0x1000
 #define STK_EBP_FRAME 1
 #define STK_EBP_STACK 2
 
@@ -489,7 +490,7 @@ static uint32_t str_at(uint32_t base, int k, int size, int df) { return df ? bas
 
 static int gen_str(const struct form* f, int i) {
   if (i >= 16) return 1;
-  int size = f->arg & 15, op = (f->arg >> 4) & 15, rep = f->arg >> 8, df = i & 1;
+  int size = f->arg & 15, op = (f->arg >> 4) & 15, rep = (f->arg >> 8) & 3, df = i & 1;
   const uint32_t counts[8] = {0, 1, 2, 3, 5, 8, 17, 31};
   uint32_t count = rep ? (i < 16 ? counts[i / 2] : rnd() % 64) : rnd();
   if (rep && i >= 12) count = 20 + rnd() % 44;
@@ -497,6 +498,11 @@ static int gen_str(const struct form* f, int i) {
   fill_random(DST, 0x400);
   kin.esi = (df ? SRC + 0x300 : SRC + 0x100) + (rnd() & 3);
   kin.edi = (df ? DST + 0x300 : DST + 0x100) + (rnd() & 3);
+  if (f->arg & STR_OVERLAP) { /* destination 1..7 bytes further along the walk */
+    uint32_t delta = 1 + (uint32_t)i / 2 % 7;
+    kin.edi = df ? kin.esi - delta : kin.esi + delta;
+    count = 3 + rnd() % 40;
+  }
   kin.ecx = count;
   kin.eflags = (kin.eflags & ~DF) | (df ? DF : 0);
   uint32_t n = rep ? count : 1;

@@ -51,7 +51,9 @@
   F(ret_imm, C_STACK, 32, L_NONE, L_NONE, FAM_NONE, 0, "push offset 1f\n ret 8\n1: mov dword ptr [esp-12], 0")               \
   F(call_indirect, C_STACK, 32, L_NONE, L_NONE, FAM_NONE, 0, "mov edx, offset 1f\n call edx\n jmp 2f\n1: mov edx, [esp]\n sub edx, offset 1b\n ret\n2: mov dword ptr [esp-4], 0")
 
-/* arg of C_STR: element size | op << 4 | rep << 8. */
+/* arg of C_STR: element size | op << 4 | rep << 8 (| STR_OVERLAP: source and
+ * destination overlap, EDI a few bytes after ESI in the walk direction, so an
+ * element-by-element copy replicates a pattern where a memmove would not). */
 #define STR_ARG(size, op, rep) ((size) | ((op) << 4) | ((rep) << 8))
 #define STR_FORMS(sfx, size)                                                                            \
   F(movs##sfx, C_STR, size * 8, L_NONE, L_NONE, FAM_NONE, STR_ARG(size, S_MOVS, R_NONE), "movs" #sfx)   \
@@ -70,4 +72,7 @@
 #define FORMS_STRING                                                                                     \
   STR_FORMS(b, 1) STR_FORMS(w, 2) STR_FORMS(d, 4)                                                        \
   F(rep_movsd_ss, C_STR, 32, L_NONE, L_NONE, FAM_NONE, STR_ARG(4, S_MOVS, R_REP), ".byte 0xf3, 0x36, 0xa5") \
-  F(lodsd_es, C_STR, 32, L_NONE, L_NONE, FAM_NONE, STR_ARG(4, S_LODS, R_NONE), ".byte 0x26, 0xad")
+  F(lodsd_es, C_STR, 32, L_NONE, L_NONE, FAM_NONE, STR_ARG(4, S_LODS, R_NONE), ".byte 0x26, 0xad")          \
+  F(rep_movsb_overlap, C_STR, 8, L_NONE, L_NONE, FAM_NONE, STR_ARG(1, S_MOVS, R_REP) | STR_OVERLAP, "rep movsb") \
+  F(rep_movsw_overlap, C_STR, 16, L_NONE, L_NONE, FAM_NONE, STR_ARG(2, S_MOVS, R_REP) | STR_OVERLAP, "rep movsw") \
+  F(rep_movsd_overlap, C_STR, 32, L_NONE, L_NONE, FAM_NONE, STR_ARG(4, S_MOVS, R_REP) | STR_OVERLAP, "rep movsd")

@@ -21,14 +21,24 @@ TlbEntry& tlb_slot(Vcpu& v, unsigned view, uint64_t linear) {
 struct Translation {
   uint64_t phys;
   bool writable;  // a write right now would not fault and would not need to set D
+  uint8_t attrs;  // tlb_attr bits
 };
 
 Translation translate(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
   linear &= 0xFFFFFFFFull;
-  if (!paging_on(v)) return {linear & v.a20_mask, true};
+  if (!paging_on(v)) return {linear & v.a20_mask, true, 0};
   const bool user = !supervisor && v.s.cpl == 3;
   PageWalk w = paging_walk(v, linear, access == Access::kWrite, user, access == Access::kExecute);
-  return {w.phys & v.a20_mask, w.writable && w.dirty};
+  const uint8_t attrs = static_cast<uint8_t>((w.global ? tlb_attr::kGlobal : 0) |
+                                             (w.page_bytes > kPageBytes ? tlb_attr::kLarge : 0));
+  return {w.phys & v.a20_mask, w.writable && w.dirty, attrs};
+}
+
+constexpr TlbEntry kEmptyEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
+
+void tlb_clear(Vcpu& v, unsigned view, unsigned slot) {
+  v.tlb.view[view][slot] = kEmptyEntry;
+  v.tlb_attrs[view][slot] = 0;
 }
 
 // Fills the TLB entry for the page of `linear` after a successful translation.
@@ -38,6 +48,8 @@ void tlb_fill(Vcpu& v, uint64_t linear, const Translation& t, unsigned view) {
   uint64_t phys_page = t.phys & ~(kPageBytes - 1);
   PageInfo pi = v.mem->page(phys_page);
   TlbEntry& e = tlb_slot(v, view, linear);
+  v.tlb_attrs[view][(linear >> kPageShift) & (kTlbEntries - 1)] = t.attrs;
+  if (t.attrs & tlb_attr::kLarge) v.tlb_has_large = true;
   e.phys_page = phys_page;
   if (pi.kind == PageKind::kRam || pi.kind == PageKind::kRom) {
     e.read_tag = page_linear;
@@ -120,17 +132,40 @@ unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {
   return done;
 }
 
-void tlb_flush_all(Vcpu& v) {
+void tlb_flush_all(Vcpu& v, bool keep_global) {
   v.stats.tlb_flushes++;
   v.tlb_epoch++;
-  for (auto& view : v.tlb.view)
-    for (auto& e : view) e = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
+  bool large_left = false;
+  for (unsigned view = 0; view < 2; view++)
+    for (unsigned slot = 0; slot < kTlbEntries; slot++) {
+      const uint8_t attrs = v.tlb_attrs[view][slot];
+      if (keep_global && (attrs & tlb_attr::kGlobal)) {
+        large_left = large_left || (attrs & tlb_attr::kLarge);
+        continue;
+      }
+      tlb_clear(v, view, slot);
+    }
+  v.tlb_has_large = large_left;
 }
 
 void tlb_flush_page(Vcpu& v, uint64_t linear) {
   v.tlb_epoch++;
+  linear &= 0xFFFFFFFFull;
+  const unsigned slot = (linear >> kPageShift) & (kTlbEntries - 1);
+  for (unsigned view = 0; view < 2; view++) tlb_clear(v, view, slot);
+  if (!v.tlb_has_large) return;
+  // A large page is cached as 4 KiB pieces in many slots: drop every piece of the
+  // large page that holds `linear` (its size is the one the current mode uses).
+  const uint64_t large_bytes = (v.s.cr4 & cr4::PAE) ? (2ull << 20) : (4ull << 20);
+  const uint64_t region = linear & ~(large_bytes - 1);
   for (unsigned view = 0; view < 2; view++)
-    tlb_slot(v, view, linear) = TlbEntry{kTlbInvalidTag, kTlbInvalidTag, 0, ~0ull};
+    for (unsigned i = 0; i < kTlbEntries; i++) {
+      if (!(v.tlb_attrs[view][i] & tlb_attr::kLarge)) continue;
+      const TlbEntry& e = v.tlb.view[view][i];
+      // The entry's linear page: its read tag, or (for entries without a host
+      // pointer) nothing can hit through it anyway, so dropping it is harmless.
+      if (e.read_tag == kTlbInvalidTag || (e.read_tag & ~(large_bytes - 1)) == region) tlb_clear(v, view, i);
+    }
 }
 
 void tlb_protect_phys_page(Vcpu& v, uint64_t phys_page) {

@@ -33,8 +33,13 @@ void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bo
 // the first unreadable page; raises #PF only if not even the first byte is fetchable.
 unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes);
 
-// TLB maintenance.
-void tlb_flush_all(Vcpu& v);
+// TLB maintenance. Each one bumps Vcpu::tlb_epoch, so engines drop their caches
+// keyed by linear address.
+// Drops every entry, or (keep_global: a CR3 reload) every entry but those of global
+// pages (G=1 while CR4.PGE is set).
+void tlb_flush_all(Vcpu& v, bool keep_global = false);
+// INVLPG: drops the entries of the page holding `linear`, global or not (for a
+// 2/4 MiB page, all of its 4 KiB pieces).
 void tlb_flush_page(Vcpu& v, uint64_t linear);
 // Drop write permission cached for a physical page (it just became a code page).
 void tlb_protect_phys_page(Vcpu& v, uint64_t phys_page);

@@ -37,6 +37,12 @@ inline constexpr unsigned kTlbEntries = 1u << kTlbBits;
 struct SoftTlb {
   TlbEntry view[2][kTlbEntries];
 };
+// Attributes of a TLB entry that generated code never reads, kept beside the
+// entries (same [view][slot] index) so that TlbEntry keeps its 32-byte layout.
+namespace tlb_attr {
+inline constexpr uint8_t kGlobal = 1;  // G=1 with CR4.PGE: survives CR3 reloads
+inline constexpr uint8_t kLarge = 2;   // a 4 KiB piece of a 2 MiB / 4 MiB page
+}  // namespace tlb_attr
 
 enum class ExitRequest : uint8_t {
   kNone = 0,
@@ -65,6 +71,11 @@ struct Vcpu {
   Machine* machine = nullptr;
   PhysicalMemory* mem = nullptr;
   IoBus* io = nullptr;
+
+  // tlb_attr bits of each TLB entry, and whether any entry is a piece of a large
+  // page (INVLPG then drops every piece of that page).
+  uint8_t tlb_attrs[2][kTlbEntries] = {};
+  bool tlb_has_large = false;
 
   uint64_t instructions_retired() const { return insn_base - static_cast<uint64_t>(budget); }
   // Make generated code return to the dispatcher at its next block entry.

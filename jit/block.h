@@ -84,6 +84,7 @@ struct Block {
   uint8_t* code = nullptr;            // entry with guest flags in host EFLAGS
   uint8_t* indirect_entry = nullptr;  // entry with guest flags in JitScratch::flags_ind
   uint32_t code_bytes = 0;
+  uint32_t main_path_bytes = 0;  // the out-of-line (cold) parts follow
   bool valid = true;
 
   std::vector<std::unique_ptr<ExitSlot>> exits;

@@ -52,7 +52,8 @@ bool Emitter::emit_stack() {
   const ZydisDecodedOperand& op = d.ops[0];
   switch (d.zi.mnemonic) {
     case ZYDIS_MNEMONIC_PUSH: {
-      const unsigned size = op.size / 8;
+      // The operand size, not the immediate's: PUSH imm8 pushes a sign-extended word/dword.
+      const unsigned size = d.operand_bits() / 8;
       if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         emit_push_imm(static_cast<uint32_t>(op.imm.value.u), size);
         return true;

@@ -69,7 +69,11 @@ class Emitter {
   // Host EFLAGS <- JitScratch::flags_fill (clobbers RAX: reload guest registers after).
   void load_flags_fill();
   uint32_t flags_live_here() const { return live_in_[index_]; }
-  uint32_t flags_live_after() const { return index_ + 1 < live_in_.size() ? live_in_[index_ + 1] : live_at_end_; }
+  uint32_t flags_live_after() const {
+    // Just before the indirect-exit save every flag is needed, whatever follows.
+    if (indirect_exit_ && index_ + 1 == save_at_) return 0x8D5u;
+    return index_ + 1 < live_in_.size() ? live_in_[index_ + 1] : live_at_end_;
+  }
   uint32_t live_at_end_ = 0x8D5u;
 
   // emit_mem.cpp
@@ -126,6 +130,7 @@ class Emitter {
   bool ended_ = false;
   uint32_t mem_lookups_ = 0;
   asmjit::Label lookups_patch_;  // after the prologue's counter update
+  asmjit::Label main_path_end_;  // the out-of-line code follows
   // Indirect-exit flag convention (see translator.cpp).
   bool indirect_exit_ = false;   // the block ends with RET / JMP r/m / CALL r/m
   size_t save_at_ = SIZE_MAX;    // instruction before which flags are saved to flags_ind

@@ -80,5 +80,9 @@ class JitEngine : public ExecutionEngine {
 Trampolines build_trampolines(CodeCache& cache);
 // Human-readable listing of a block: guest instructions and the host code of each.
 std::string format_block(const Block& b);
+// The host code of guest instruction i (main path, without its out-of-line
+// parts), one instruction per line, with pointers and targets outside the block
+// replaced by placeholders: stable text for expected-code tests and teaching views.
+std::string format_insn_host_code(const Block& b, size_t i);
 
 }  // namespace kasou::jit

@@ -40,6 +40,40 @@ std::string format_block(const Block& b) {
   return out;
 }
 
+std::string format_insn_host_code(const Block& b, size_t i) {
+  if (i >= b.trace.size()) return {};
+  const uint32_t start = b.trace[i].host_offset;
+  const uint32_t end = i + 1 < b.trace.size() ? b.trace[i + 1].host_offset : b.main_path_bytes;
+  ZydisDecoder dec;
+  ZydisDecoderInit(&dec, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64);
+  ZydisFormatter fmtr;
+  ZydisFormatterInit(&fmtr, ZYDIS_FORMATTER_STYLE_INTEL);
+  std::string out;
+  for (uint32_t off = start; off < end;) {
+    ZydisDecodedInstruction zi;
+    ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
+    if (!ZYAN_SUCCESS(ZydisDecoderDecodeFull(&dec, b.code_start + off, end - off, &zi, ops))) break;
+    char text[256];
+    ZydisFormatterFormatInstruction(&fmtr, &zi, ops, zi.operand_count_visible, text, sizeof text, off, nullptr);
+    std::string line = text;
+    for (unsigned k = 0; k < zi.operand_count_visible; k++) {
+      const ZydisDecodedOperand& op = ops[k];
+      if (op.type != ZYDIS_OPERAND_TYPE_IMMEDIATE) continue;
+      if (op.imm.is_relative) {
+        ZyanU64 target;
+        ZydisCalcAbsoluteAddress(&zi, &op, off, &target);
+        line = fmt::format("{} {}", ZydisMnemonicGetString(zi.mnemonic),
+                           target < b.code_bytes ? fmt::format("+{:#x}", target) : std::string("<outside block>"));
+      } else if (op.imm.value.u > 0xFFFFFFFFull) {
+        line = line.substr(0, line.rfind(',') + 1) + " <pointer>";
+      }
+    }
+    out += line + "\n";
+    off += zi.length;
+  }
+  return out;
+}
+
 void JitEngine::print_trace(const Block& b) const {
   std::fputs(format_block(b).c_str(), stderr);
 }

@@ -251,6 +251,8 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
   d_ = &insns[n - 1];
   a_.bind(insn_labels_[n]);
   emit_goto_eip(insns[n - 1].next_eip());
+  main_path_end_ = a_.newLabel();
+  a_.bind(main_path_end_);
   for (size_t k = 0; k < cold_.size(); k++) cold_[k]();
   return place();
 }

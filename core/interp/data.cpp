@@ -31,11 +31,13 @@ void mov_to_segment(Vcpu& v, SegReg seg, uint16_t selector) {
 void h_mov(Vcpu& v, const DecodedInsn& d) {
   const ZydisDecodedOperand& dst = d.ops[0];
   const ZydisDecodedOperand& src = d.ops[1];
-  // MOV to/from CRn/DRn/TRn belong to the privileged helpers, not written yet.
-  for (const auto* op : {&dst, &src})
-    if (is_reg_class(*op, ZYDIS_REGCLASS_CONTROL) || is_reg_class(*op, ZYDIS_REGCLASS_DEBUG) ||
-        is_reg_class(*op, ZYDIS_REGCLASS_TEST))
-      raise_fault(vec::UD);
+  // MOV to/from CRn/DRn: the privileged helper (privileged.cpp). The 386/486 test
+  // registers (TRn) do not exist on this CPU.
+  for (const auto* op : {&dst, &src}) {
+    if (is_reg_class(*op, ZYDIS_REGCLASS_CONTROL) || is_reg_class(*op, ZYDIS_REGCLASS_DEBUG))
+      return mov_control_debug(v, d);
+    if (is_reg_class(*op, ZYDIS_REGCLASS_TEST)) raise_fault(vec::UD);
+  }
   if (is_reg_class(dst, ZYDIS_REGCLASS_SEGMENT)) {
     mov_to_segment(v, seg_of(dst.reg.value), static_cast<uint16_t>(read_operand(v, d, 1)));
   } else {

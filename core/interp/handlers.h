@@ -16,6 +16,15 @@ void register_stack_handlers(HandlerTable& t);    // stack.cpp: PUSH/POP (all fo
 void register_string_handlers(HandlerTable& t);   // string.cpp: MOVS, CMPS, SCAS, LODS, STOS, INS, OUTS with REP
 void register_control_handlers(HandlerTable& t);  // control.cpp: JMP, Jcc, CALL, RET, LOOP*, JCXZ
 void register_system_handlers(HandlerTable& t);   // system.cpp: IN/OUT, HLT, CLI/STI, INT*, CPUID, RDTSC, UD2, NOP
+void register_privileged_handlers(HandlerTable& t);  // privileged.cpp: LGDT..LTR, SMSW/LMSW/CLTS, INVLPG, MSRs, SYSENTER/SYSEXIT, LAR/LSL/VERR/VERW/ARPL
+
+// privileged.cpp: MOV to/from CRn/DRn (data.cpp's MOV hands these forms over), and
+// the control-register writes with their checks (#GP(0)), PDPTE loads and TLB
+// flushes, for any instruction that loads a control register (task switch: CR3).
+void mov_control_debug(Vcpu& v, const DecodedInsn& d);
+void write_cr0(Vcpu& v, uint64_t value);
+void write_cr3(Vcpu& v, uint64_t value);
+void write_cr4(Vcpu& v, uint64_t value);
 
 // Raises #GP(0) unless the current privilege may access `size_bytes` ports at
 // `port` (CPL <= IOPL, or the TSS I/O permission bitmap allows it; always in VM86

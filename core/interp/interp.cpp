@@ -24,6 +24,7 @@ HandlerTable build_table() {
   register_string_handlers(t);
   register_control_handlers(t);
   register_system_handlers(t);
+  register_privileged_handlers(t);
   return t;
 }
 

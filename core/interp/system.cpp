@@ -11,6 +11,7 @@
 #include "core/io_bus.h"
 #include "core/machine.h"
 #include "core/mmu.h"
+#include "core/msr.h"
 
 namespace kasou {
 
@@ -141,14 +142,20 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
     std::memcpy(&dx, kVendor + 4, 4);
     std::memcpy(&c, kVendor + 8, 4);
   };
-  constexpr uint32_t kTsc = 1u << 4, kCx8 = 1u << 8, kCmov = 1u << 15;
+  // Leaf 1 EDX: DE (CR4.DE, DR4/DR5), PSE, TSC, MSR, PAE, CX8, SEP (SYSENTER/SYSEXIT),
+  // MTRR, PGE, CMOV, PAT.
+  constexpr uint32_t kDe = 1u << 2, kPse = 1u << 3, kTsc = 1u << 4, kMsr = 1u << 5, kPae = 1u << 6,
+                     kCx8 = 1u << 8, kSep = 1u << 11, kMtrr = 1u << 12, kPge = 1u << 13,
+                     kCmov = 1u << 15, kPat = 1u << 16;
+  constexpr uint32_t kNx = 1u << 20;  // leaf 0x80000001 EDX
   switch (leaf) {
     case 0: a = 1; vendor(); break;
-    case 0x80000000u: a = 0x80000000u; break;
+    case 0x80000000u: a = 0x80000001u; break;
+    case 0x80000001u: dx = nx_available(s) ? kNx : 0; break;
     case 1:
     default:  // leaves past the maximum return the highest basic leaf (as Intel CPUs do)
       a = 0x00000663;  // family 6, model 6, stepping 3
-      dx = kTsc | kCx8 | kCmov;
+      dx = kDe | kPse | kTsc | kMsr | kPae | kCx8 | kSep | kMtrr | kPge | kCmov | kPat;
       break;
   }
   s.gpr[kRax] = a;

@@ -1,0 +1,104 @@
+// BlockCache: lookup by key, chaining patches a jmp rel32 and invalidation
+// restores it, page invalidation drops every block of the page and their
+// jump-cache entries.
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "jit/block_cache.h"
+
+namespace kasou::jit {
+namespace {
+
+// A fake block whose "code" is a buffer holding one patchable jmp rel32.
+struct FakeBlock {
+  std::vector<uint8_t> code = std::vector<uint8_t>(32, 0x90);
+  std::unique_ptr<Block> make(uint64_t phys, uint32_t eip) {
+    auto b = std::make_unique<Block>();
+    b->key = BlockKey{phys, 0x80000000u, 0};
+    b->eip = eip;
+    b->code = b->indirect_entry = b->code_start = code.data();
+    auto& s = b->exits.emplace_back(std::make_unique<ExitSlot>());
+    s->owner = b.get();
+    code[10] = 0xE9;
+    s->jmp_rel32 = &code[11];
+    s->stub = &code[20];
+    int32_t rel = 20 - 15;
+    std::memcpy(s->jmp_rel32, &rel, 4);
+    return b;
+  }
+};
+
+int32_t rel_at(const uint8_t* p) {
+  int32_t r;
+  std::memcpy(&r, p, 4);
+  return r;
+}
+
+TEST_CASE("block cache: find by physical address, mode and CS base") {
+  BlockCache c;
+  FakeBlock fa;
+  Block* a = c.insert(fa.make(0x1000, 0x1000));
+  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0}) == a);
+  CHECK(c.find(BlockKey{0x1000, 0x80000001u, 0}) == nullptr);
+  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0x10}) == nullptr);
+  CHECK(c.find(BlockKey{0x1010, 0x80000000u, 0}) == nullptr);
+}
+
+TEST_CASE("block cache: chaining patches the exit; invalidating the target unpatches it") {
+  BlockCache c;
+  FakeBlock fa, fb;
+  Block* a = c.insert(fa.make(0x1000, 0x1000));
+  Block* b = c.insert(fb.make(0x5000, 0x5000));
+  ExitSlot* s = a->exits[0].get();
+  c.chain(s, b);
+  CHECK(s->linked_to == b);
+  CHECK(s->jmp_rel32 + 4 + rel_at(s->jmp_rel32) == b->code);
+  REQUIRE(b->incoming.size() == 1);
+  CHECK(c.invalidate_page(0x5000) == 1);
+  CHECK_FALSE(b->valid);
+  CHECK(s->linked_to == nullptr);
+  CHECK(s->jmp_rel32 + 4 + rel_at(s->jmp_rel32) == s->stub);
+  CHECK(c.find(b->key) == nullptr);
+  CHECK(c.find(a->key) == a);
+}
+
+TEST_CASE("block cache: invalidating the source forgets it in the target's incoming list") {
+  BlockCache c;
+  FakeBlock fa, fb;
+  Block* a = c.insert(fa.make(0x1000, 0x1000));
+  Block* b = c.insert(fb.make(0x5000, 0x5000));
+  c.chain(a->exits[0].get(), b);
+  c.invalidate_page(0x1000);
+  CHECK(b->incoming.empty());
+  CHECK(b->valid);
+}
+
+TEST_CASE("block cache: jump cache entries go with their blocks") {
+  BlockCache c;
+  FakeBlock fa, fb;
+  Block* a = c.insert(fa.make(0x1000, 0x1000));
+  Block* b = c.insert(fb.make(0x2000, 0x2000));
+  c.jump_cache_insert(0x1000, 0x80000000u, a);
+  c.jump_cache_insert(0x2000 + 1, 0x80000000u, b);
+  CHECK(c.jump_cache_find(0x1000, 0x80000000u) == a);
+  CHECK(c.jump_cache_find(0x1000, 0x80000004u) == nullptr);  // other mode
+  // The generated-code view of the entry: neg_key + key == 0.
+  JumpCacheEntry& e = c.jump_cache_table()[jump_cache_index(0x1000)];
+  CHECK(e.neg_key + jump_cache_key(0x1000, 0x80000000u) == 0);
+  CHECK(e.code == reinterpret_cast<uint64_t>(a->indirect_entry));
+  c.invalidate_page(0x1000);
+  CHECK(c.jump_cache_find(0x1000, 0x80000000u) == nullptr);
+  CHECK(c.jump_cache_find(0x2001, 0x80000000u) == b);
+  c.jump_cache_clear();
+  CHECK(c.jump_cache_find(0x2001, 0x80000000u) == nullptr);
+}
+
+TEST_CASE("block cache: an empty jump-cache entry never matches") {
+  BlockCache c;
+  // Mode keys always have bit 31 set, so key 0 (which an empty entry would match) cannot occur.
+  CHECK(c.jump_cache_find(0, 0x80000000u) == nullptr);
+}
+
+}  // namespace
+}  // namespace kasou::jit

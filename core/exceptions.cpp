@@ -7,6 +7,7 @@
 #include "core/machine.h"
 #include "core/mmu.h"
 #include "core/segmentation.h"
+#include "core/task_switch.h"
 
 namespace kasou {
 
@@ -57,8 +58,12 @@ void deliver_protected(Vcpu& v, uint8_t vector, EventSource source, bool has_err
   const bool gate32 = type == 0x0E || type == 0x0F;
   const bool trap = type == 0x07 || type == 0x0F;
   if (type == 0x05) {
-    v.machine->request_stop(StopReason::kHostError, 1,
-                            fmt::format("interrupt {:#x} goes through a task gate: hardware task switching is not implemented yet", vector));
+    // Task gate: the handler is a task (Linux i386's #DF). The error code goes on
+    // the new task's stack.
+    if (source == EventSource::kSoftware && gate_dpl < s.cpl) raise_fault(vec::GP, idt_err);
+    if (!present) raise_fault(vec::NP, idt_err);
+    task_gate_interrupt(v, static_cast<uint16_t>(gate >> 16), ext, has_error, error,
+                        source == EventSource::kSoftware);
     return;
   }
   if (type != 0x06 && type != 0x07 && type != 0x0E && type != 0x0F) raise_fault(vec::GP, idt_err);

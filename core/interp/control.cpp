@@ -5,9 +5,11 @@
 // EIP's upper half) and checked against CS's limit before anything changes: a
 // #GP(0) then points at the branch with the stack and ECX untouched.
 //
-// Far JMP/CALL/RET share their Zydis mnemonics with the near forms; they belong
-// to the privilege-transition helpers and raise #UD here until those exist.
+// Far JMP/CALL/RET share their Zydis mnemonics with the near forms (branch type
+// FAR: ptr16:16/32, m16:16/32, RETF); they go to far_control.cpp, which also
+// provides IRET.
 #include "core/fault.h"
+#include "core/interp/far_control.h"
 #include "core/interp/flags.h"
 #include "core/interp/handlers.h"
 #include "core/interp/operand_access.h"
@@ -35,7 +37,7 @@ uint64_t near_target(Vcpu& v, const DecodedInsn& d) {
 }
 
 void h_jmp(Vcpu& v, const DecodedInsn& d) {
-  if (is_far(d)) raise_fault(vec::UD);
+  if (is_far(d)) return far_jmp(v, d);
   v.s.rip = near_target(v, d);
 }
 
@@ -45,14 +47,14 @@ void h_jcc(Vcpu& v, const DecodedInsn& d) {
 }
 
 void h_call(Vcpu& v, const DecodedInsn& d) {
-  if (is_far(d)) raise_fault(vec::UD);
+  if (is_far(d)) return far_call(v, d);
   const uint64_t target = near_target(v, d);
   push_value(v, d.next_eip(), d.operand_bits() / 8);
   v.s.rip = target;
 }
 
 void h_ret(Vcpu& v, const DecodedInsn& d) {
-  if (is_far(d)) raise_fault(vec::UD);
+  if (is_far(d)) return far_ret(v, d);
   const unsigned size = d.operand_bits() / 8;
   const uint64_t target = checked_target(v, d, stack_read(v, 0, size));
   const uint64_t release = d.zi.operand_count_visible ? (d.ops[0].imm.value.u & 0xFFFF) : 0;
@@ -99,6 +101,7 @@ void register_control_handlers(HandlerTable& t) {
   m[ZYDIS_MNEMONIC_LOOPNE] = h_loop<Loop::kWhileNotZero>;
   m[ZYDIS_MNEMONIC_JCXZ] = h_jcxz;
   m[ZYDIS_MNEMONIC_JECXZ] = h_jcxz;
+  register_far_control_handlers(t);
 }
 
 }  // namespace kasou

@@ -64,7 +64,7 @@ std::string format_insn_host_code(const Block& b, size_t i) {
         ZydisCalcAbsoluteAddress(&zi, &op, off, &target);
         line = fmt::format("{} {}", ZydisMnemonicGetString(zi.mnemonic),
                            target < b.code_bytes ? fmt::format("+{:#x}", target) : std::string("<outside block>"));
-      } else if (op.imm.value.u > 0xFFFFFFFFull) {
+      } else if (op.size == 64 && zi.raw.imm[0].size == 64) {  // mov r64, imm64: a host address
         line = line.substr(0, line.rfind(',') + 1) + " <pointer>";
       }
     }

@@ -271,6 +271,7 @@ bool Emitter::place() {
   b_.code = at(normal_entry_);
   b_.indirect_entry = at(indirect_entry_);
   b_.code_bytes = static_cast<uint32_t>(size);
+  b_.main_path_bytes = static_cast<uint32_t>(code_.labelOffset(main_path_end_));
   auto put_rel32 = [](uint8_t* end, const uint8_t* target) {
     int32_t rel = static_cast<int32_t>(target - end);
     std::memcpy(end - 4, &rel, 4);

@@ -301,6 +301,25 @@ TEST_CASE("far call gate: CPL 3 -> CPL 0 with two parameters, RETF 8 back to CPL
   CHECK(c.s.seg[kGs].selector == 0);
 }
 
+TEST_CASE("far call gate: CPL 3 -> CPL 1 takes SS1:ESP1 from the TSS; RETF back") {
+  FarCpu c;
+  c.set_gdt(26, gate_desc(kFlatCode1 & ~3, 0x3200, kCallGate32 | dpl(3), 1));
+  c.user_mode(kStack3 - 4);
+  c.poke(kStack3 - 4, 0x33333333);
+  c.run({0x9A, 0x00, 0x00, 0x00, 0x00, 0xD3, 0x00});  // call 0xD3:0
+  CHECK(c.s.cpl == 1);
+  CHECK(c.s.seg[kCs].selector == kFlatCode1);
+  CHECK(c.s.seg[kSs].selector == kFlatData1);
+  CHECK(c.reg(kRsp) == kStack1 - 20);
+  CHECK(c.mem(kStack1 - 12) == 0x33333333);
+  CHECK(c.mem(kStack1 - 8) == kStack3 - 4);
+  c.load({0xCA, 0x04, 0x00}, 0x3200);  // retf 4
+  c.step();
+  CHECK(c.s.cpl == 3);
+  CHECK(c.s.seg[kSs].selector == kFlatData3);
+  CHECK(c.reg(kRsp) == kStack3);
+}
+
 TEST_CASE("far call gate: a 16-bit gate pushes words and copies word parameters") {
   FarCpu c;
   c.user_mode(kStack3 - 2);

@@ -191,6 +191,21 @@ TEST_CASE("task switch: INT n through a task gate (DPL checked), no error code")
   CHECK(d.s.rip == kCodeAddr);
 }
 
+TEST_CASE("task switch: a fault after the commit of an INT n task switch is delivered in the new task") {
+  TaskCpu c;
+  c.set_idt(0x81, gate_desc(kTssB, 0, kTaskGate | dpl(3)));
+  c.set_idt(vec::NP, gate_desc(kFlatCode0, 0x4000, kIntGate32));
+  c.task32(kTssBBase, 0x5000, flag::kFixed1, kTaskBStack, kFlatCode0, kFlatData0, kAbsentCode0);
+  c.run({0xCD, 0x81});  // no fault escapes: #NP(0x50) goes to its handler in task B
+  CHECK(c.s.tr.selector == kTssB);
+  CHECK(c.tss_a(tss::kEip) == kCodeAddr + 2);
+  CHECK(c.s.rip == 0x4000);
+  CHECK(c.reg(kRsp) == kTaskBStack - 16);
+  CHECK(c.stack(0) == kAbsentCode0);  // error code
+  CHECK(c.stack(1) == 0x5000);        // task B's first instruction
+  CHECK(c.stack(2) == kFlatCode0);
+}
+
 TEST_CASE("task switch: faults before the commit point leave the old task untouched") {
   auto expect = [](TaskCpu& c, uint8_t vector, uint32_t error) {
     const GuestFault f = c.fault();

@@ -54,9 +54,9 @@ struct HelperSite {
 
 // Where generated code keeps the guest's arithmetic flags at a given point.
 enum FlagsAt : uint8_t {
-  kFlagsDead = 0,  // nothing reads them before they are rewritten: not saved
   kFlagsLahf = 1,  // LAHF/SETO encoding in JitScratch::flags_lahf
   kFlagsInd = 2,   // LAHF/SETO encoding in JitScratch::flags_ind (after the indirect-exit save)
+  kFlagsSaved = 3, // raw RFLAGS in JitScratch::flags_fault
 };
 
 // A memory access whose inline TLB lookup missed. Holds the instruction bytes so

@@ -61,6 +61,7 @@ bool Emitter::branch_supported(const DecodedInsn& d) const {
   // Inline branches assume flat CS (limit 4 GiB: no limit check on the target)
   // and 32-bit operand size (EIP not truncated to 16 bits).
   if (!(mode_ & mode_bit::kFlat) || d.operand_bits() != 32) return false;
+  if (d.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return false;  // far forms load CS: helpers
   const ZydisDecodedOperand& op = d.ops[0];
   const bool stack_ok = mode_ & mode_bit::kStack32;
   switch (d.zi.mnemonic) {

@@ -1,7 +1,8 @@
 // Inline unsigned DIV. The host would trap on a zero divisor or a quotient that
 // does not fit, so both are checked first; either case goes out of line to the
 // reference implementation, which raises #DE with the state untouched.
-// (DIV leaves every arithmetic flag undefined, so the checks may clobber them.)
+// DIV leaves every arithmetic flag undefined, but a #DE must push the flags as
+// they were, so they are saved (ensure_fault_flags) before the checks clobber them.
 #include "jit/block_key.h"
 #include "jit/emitter.h"
 #include "jit/host_regs.h"
@@ -39,6 +40,7 @@ void Emitter::emit_divide() {
     else a_.movzx(x86::r11d, x86::ptr(x86::rsi, 0, bits / 8));
   }
   Label fault = a_.newLabel();
+  const FlagsAt saved = ensure_fault_flags();
   a_.test(x86::r11d, x86::r11d);
   a_.jz(fault);
   // The quotient fits iff the high half of the dividend is below the divisor.
@@ -58,11 +60,19 @@ void Emitter::emit_divide() {
   Label back = a_.newLabel();
   a_.bind(back);
   const size_t index = index_;
-  cold_.push_back([this, fault, back, index] {
+  cold_.push_back([this, fault, back, index, saved] {
     a_.bind(fault);
     index_ = index;
     d_ = &(*insns_)[index];
-    emit_helper_call();  // raises #DE precisely
+    // Put the guest flags back as they were before the checks, then let the
+    // reference implementation raise #DE.
+    if (saved == kFlagsInd) {
+      emit_load_flags_ind();
+    } else {
+      a_.push(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
+      a_.popfq();
+    }
+    emit_helper_call();
     a_.jmp(back);
   });
 }

@@ -26,7 +26,8 @@ void Emitter::emit_helper_call() {
   a_.call(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(helper_thunk)));
   a_.test(x86::eax, x86::eax);
   a_.jnz(leave);
-  if (flags_live_after()) load_flags_fill();
+  // Always reload the flags: the next instruction may fault and need them.
+  load_flags_fill();
   reload_guest_regs(false);
   cold_.push_back([this, leave] {
     a_.bind(leave);

@@ -93,6 +93,7 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
   // lookup's CMP clobbers EFLAGS, and put them back with ADD AL,7F + SAHF; guest
   // EAX waits in R11.
   Label slow = a_.newLabel(), done = a_.newLabel();
+  const FlagsAt source = preserve ? kFlagsLahf : ensure_fault_flags();
   if (preserve) {
     a_.mov(x86::r11, x86::rax);
     a_.lahf();
@@ -122,7 +123,7 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
   site.is_write = write;
   site.code16 = d_->code16;
   site.stack16 = d_->stack16;
-  site.flags_source = preserve ? kFlagsLahf : flags_in_ind_ ? kFlagsInd : kFlagsDead;
+  site.flags_source = source;
   std::memcpy(site.bytes, d_->bytes, d_->length());
   site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
   MemSite* site_ptr = &site;

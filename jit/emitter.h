@@ -136,6 +136,14 @@ class Emitter {
   size_t save_at_ = SIZE_MAX;    // instruction before which flags are saved to flags_ind
   bool flags_in_ind_ = false;    // emission point is after that save
   bool entry_saves_ = false;     // layout: normal entry saves, indirect entry follows
+  // Flags no one reads again are still needed if the next instruction faults:
+  // they are saved to flags_fault once after each flag writer, before inline code
+  // first clobbers them.
+  bool fault_flags_saved_ = false;
+  bool entry_fault_save_ = false;  // something can fault before the first flag writer
+  // Makes sure the guest flags survive in memory before host EFLAGS get clobbered
+  // (unless they are kept live). Returns where they are.
+  FlagsAt ensure_fault_flags();
   asmjit::Label normal_entry_, indirect_entry_;
 
   struct PendingSlot {

@@ -40,6 +40,9 @@ struct JitScratch {
   // last flag-writing instruction, so nothing after that has to preserve them;
   // the target's indirect entry reloads them only if it reads them.
   uint64_t flags_ind;
+  // Guest flags (raw RFLAGS) saved before inline code clobbers flags nobody will
+  // read again, so that a fault there still pushes the flags the guest had.
+  uint64_t flags_fault;
   uint64_t exit_slot;       // ExitSlot* of the direct exit that left the code, or 0
   uint64_t helper_thunk;    // jit_call_helper
   uint64_t mem_slow_thunk;  // jit_mem_slow

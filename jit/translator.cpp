@@ -94,6 +94,16 @@ void Emitter::emit_load_flags_ind() {
   a_.mov(x86::rax, x86::r11);
 }
 
+FlagsAt Emitter::ensure_fault_flags() {
+  if (flags_in_ind_) return kFlagsInd;
+  if (!fault_flags_saved_) {
+    a_.pushfq();
+    a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
+    fault_flags_saved_ = true;
+  }
+  return kFlagsSaved;
+}
+
 void Emitter::emit_save_flags_for_indirect_exit() {
   emit_store_flags_ind();
   flags_in_ind_ = true;
@@ -111,8 +121,15 @@ void Emitter::emit_entries() {
   }
   const bool live = live_in_[0] != 0;
   a_.bind(indirect_entry_);
-  if (live) emit_load_flags_ind();
+  if (live || entry_fault_save_) emit_load_flags_ind();
   a_.bind(normal_entry_);
+  if (!live && entry_fault_save_) {
+    // The budget check clobbers flags nobody reads, but the first instructions
+    // can fault before a flag writer: keep the entry flags for that.
+    a_.pushfq();
+    a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
+    fault_flags_saved_ = true;
+  }
   emit_budget_check(live, false);
 }
 
@@ -203,6 +220,7 @@ void Emitter::emit_insn(size_t i) {
 
 namespace {
 bool is_indirect_branch(const DecodedInsn& d) {
+  if (d.zi.meta.branch_type == ZYDIS_BRANCH_TYPE_FAR) return false;
   switch (d.zi.mnemonic) {
     case ZYDIS_MNEMONIC_RET: return true;
     case ZYDIS_MNEMONIC_JMP:
@@ -232,6 +250,15 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     entry_saves_ = save_at_ == 0 && reads == 0;
   }
   live_in_ = flags_live_in(uses, live_at_end_, indirect_exit_ ? save_at_ : SIZE_MAX);
+  // Unless the block starts with a register-only flag writer, a fault can come
+  // before any flag writer and must see the flags the block was entered with.
+  {
+    const DecodedInsn& d0 = insns[0];
+    bool touches_memory = false;
+    for (unsigned k = 0; k < d0.zi.operand_count; k++)
+      if (d0.ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY && d0.ops[k].mem.type == ZYDIS_MEMOP_TYPE_MEM) touches_memory = true;
+    entry_fault_save_ = !(plans_[0] == Plan::kIdent && may_write[0] && !touches_memory);
+  }
   insn_labels_.clear();
   for (size_t i = 0; i <= n; i++) insn_labels_.push_back(a_.newLabel());
 
@@ -242,6 +269,8 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     a_.bind(insn_labels_[i]);
     if (indirect_exit_ && i == save_at_ && !flags_in_ind_) emit_save_flags_for_indirect_exit();
     emit_insn(i);
+    // Host EFLAGS are the guest's again after a flag writer (helpers reload them).
+    if (may_write[i] || plans_[i] == Plan::kHelper) fault_flags_saved_ = false;
     if (env_.record_trace)
       b_.trace.push_back({insns[i].eip, 0, env_.decoder->format(insns[i], b_.linear - b_.eip + insns[i].eip),
                           plan_name(plans_[i])});

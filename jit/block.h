@@ -55,8 +55,7 @@ struct HelperSite {
 // Where generated code keeps the guest's arithmetic flags at a given point.
 enum FlagsAt : uint8_t {
   kFlagsLahf = 1,  // LAHF/SETO encoding in JitScratch::flags_lahf
-  kFlagsInd = 2,   // LAHF/SETO encoding in JitScratch::flags_ind (after the indirect-exit save)
-  kFlagsSaved = 3, // raw RFLAGS in JitScratch::flags_fault
+  kFlagsSlot = 2,  // LAHF/SETO encoding in JitScratch::flags_saved
 };
 
 // A memory access whose inline TLB lookup missed. Holds the instruction bytes so
@@ -82,7 +81,7 @@ struct Block {
   uint32_t insn_count = 0;
   uint8_t* code_start = nullptr;      // first byte of the block's host code
   uint8_t* code = nullptr;            // entry with guest flags in host EFLAGS
-  uint8_t* indirect_entry = nullptr;  // entry with guest flags in JitScratch::flags_ind
+  uint8_t* indirect_entry = nullptr;  // entry with guest flags in JitScratch::flags_saved
   uint32_t code_bytes = 0;
   uint32_t main_path_bytes = 0;  // the out-of-line (cold) parts follow
   bool valid = true;

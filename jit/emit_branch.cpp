@@ -123,8 +123,8 @@ void Emitter::emit_goto_eip(uint32_t target_eip) {
 
 void Emitter::emit_exit_eip_r8() {
   // The target is entered at its indirect entry, which expects the guest flags in
-  // flags_ind (saved already if this block ends with an indirect branch).
-  if (!flags_in_ind_) emit_store_flags_ind();
+  // the flag slot (saved already if this block ends with an indirect branch).
+  if (!flags_in_slot_) emit_store_flag_slot();
   const uint32_t cs_base = static_cast<uint32_t>(b_.linear - b_.eip);
   const uint64_t mode_bits = uint64_t(mode_) << 32;
   Label hit = a_.newLabel();
@@ -144,11 +144,11 @@ void Emitter::emit_exit_eip_r8() {
   a_.mov(x86::rcx, x86::qword_ptr(x86::rsi));
   a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::r10));
   a_.jecxz(x86::rcx, hit);
-  // Miss: back to the dispatcher with the flags from flags_ind.
+  // Miss: back to the dispatcher with the flags from the slot.
   a_.mov(x86::rcx, x86::r11);
   a_.mov(x86::dword_ptr(x86::rbp, kRipOff), x86::r8d);
   a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
-  emit_load_flags_ind();
+  emit_load_flag_slot();
   jmp_abs(env_.tramp->exit_common);
   a_.bind(hit);
   a_.mov(x86::rcx, x86::r11);

@@ -22,6 +22,8 @@ void Emitter::emit_divide() {
   const DecodedInsn& d = *d_;
   const ZydisDecodedOperand& op = d.ops[0];
   const unsigned bits = op.size;
+  // The flags first: saving them uses R11, which then holds the divisor.
+  ensure_fault_flags();
   // Divisor -> r11 (zero-extended).
   if (op.type == ZYDIS_OPERAND_TYPE_REGISTER) {
     const ZydisRegister h = map_guest_reg(op.reg.value);
@@ -40,7 +42,6 @@ void Emitter::emit_divide() {
     else a_.movzx(x86::r11d, x86::ptr(x86::rsi, 0, bits / 8));
   }
   Label fault = a_.newLabel();
-  const FlagsAt saved = ensure_fault_flags();
   a_.test(x86::r11d, x86::r11d);
   a_.jz(fault);
   // The quotient fits iff the high half of the dividend is below the divisor.
@@ -60,18 +61,13 @@ void Emitter::emit_divide() {
   Label back = a_.newLabel();
   a_.bind(back);
   const size_t index = index_;
-  cold_.push_back([this, fault, back, index, saved] {
+  cold_.push_back([this, fault, back, index] {
     a_.bind(fault);
     index_ = index;
     d_ = &(*insns_)[index];
     // Put the guest flags back as they were before the checks, then let the
     // reference implementation raise #DE.
-    if (saved == kFlagsInd) {
-      emit_load_flags_ind();
-    } else {
-      a_.push(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
-      a_.popfq();
-    }
+    emit_load_flag_slot();
     emit_helper_call();
     a_.jmp(back);
   });

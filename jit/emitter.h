@@ -56,9 +56,10 @@ class Emitter {
   void emit_entries();
   void emit_budget_check(bool flags_live, bool flags_in_ind);
   void emit_save_flags_for_indirect_exit();
-  // Host EFLAGS <-> JitScratch::flags_ind (LAHF/SETO encoding; RAX is preserved).
-  void emit_store_flags_ind();
-  void emit_load_flags_ind();
+  // Host EFLAGS <-> the flag slot JitScratch::flags_saved (LAHF/SETO encoding;
+  // RAX is preserved).
+  void emit_store_flag_slot();
+  void emit_load_flag_slot();
   void emit_insn(size_t i);
   bool place();
   // `jmp rel32` to an absolute address in the code cache (trampolines), fixed up in place().
@@ -133,13 +134,10 @@ class Emitter {
   asmjit::Label main_path_end_;  // the out-of-line code follows
   // Indirect-exit flag convention (see translator.cpp).
   bool indirect_exit_ = false;   // the block ends with RET / JMP r/m / CALL r/m
-  size_t save_at_ = SIZE_MAX;    // instruction before which flags are saved to flags_ind
-  bool flags_in_ind_ = false;    // emission point is after that save
+  size_t save_at_ = SIZE_MAX;    // instruction before which flags go to the slot for the exit
   bool entry_saves_ = false;     // layout: normal entry saves, indirect entry follows
-  // Flags no one reads again are still needed if the next instruction faults:
-  // they are saved to flags_fault once after each flag writer, before inline code
-  // first clobbers them.
-  bool fault_flags_saved_ = false;
+  // The flag slot holds the current guest flags (no flag writer since the save).
+  bool flags_in_slot_ = false;
   bool entry_fault_save_ = false;  // something can fault before the first flag writer
   // Makes sure the guest flags survive in memory before host EFLAGS get clobbered
   // (unless they are kept live). Returns where they are.

@@ -101,10 +101,8 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   v.stats.tlb_misses++;
   if (site.flags_source == kFlagsLahf)
     v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_lahf);
-  else if (site.flags_source == kFlagsInd)
-    v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_ind);
   else
-    v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | (js.flags_fault & flag::kArith);
+    v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_saved);
   v.s.rip = site.eip;
   try {
     const Access access = site.is_write ? Access::kWrite : Access::kRead;

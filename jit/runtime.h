@@ -35,14 +35,12 @@ struct JitScratch {
   // far cheaper than POPFQ.
   uint64_t flags_fill;
   uint64_t flags_lahf;      // the same encoding, saved by a TLB lookup's slow path
-  // Guest flags (LAHF/SETO encoding, like flags_fill) across an indirect branch:
-  // blocks that end with RET / JMP reg / JMP mem save them here once, after their
-  // last flag-writing instruction, so nothing after that has to preserve them;
-  // the target's indirect entry reloads them only if it reads them.
-  uint64_t flags_ind;
-  // Guest flags (raw RFLAGS) saved before inline code clobbers flags nobody will
-  // read again, so that a fault there still pushes the flags the guest had.
-  uint64_t flags_fault;
+  // The flag slot: guest flags (LAHF/SETO encoding, like flags_fill) kept in
+  // memory while host EFLAGS are clobbered by inline code. Saved once after a
+  // flag writer, it serves the slow paths (a fault must push the flags the guest
+  // had even if nothing reads them afterwards) and carries the flags across
+  // indirect branches: the target's indirect entry finds them here.
+  uint64_t flags_saved;
   uint64_t exit_slot;       // ExitSlot* of the direct exit that left the code, or 0
   uint64_t helper_thunk;    // jit_call_helper
   uint64_t mem_slow_thunk;  // jit_mem_slow

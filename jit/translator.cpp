@@ -67,69 +67,64 @@ void Emitter::load_flags_fill() {
 //
 // Host EFLAGS carry the guest flags into a block entered by a chained jump or
 // from the dispatcher (the normal entry, Block::code). A block that ends with an
-// indirect branch instead saves the flags once into JitScratch::flags_ind, right
+// indirect branch instead saves the flags once into the flag slot, right
 // after its last flag-writing instruction, and from there on nothing has to
 // preserve them; its successor is found through the jump cache, which points at
-// the successor's indirect entry, which reloads host EFLAGS from flags_ind only
-// if the successor reads them before writing them.
+// the successor's indirect entry, which reloads host EFLAGS from the slot only
+// if the successor reads them before writing them. The same slot keeps flags
+// that nothing reads but a fault would push (ensure_fault_flags).
 //
 // Layouts:
 //   usual:       indirect entry: [reload flags if live on entry]
 //                normal entry:   budget check, body (with the save, if any)
 //   entry_saves: normal entry:   save flags (the block never touches them)
 //                indirect entry: budget check, body
-void Emitter::emit_store_flags_ind() {
+void Emitter::emit_store_flag_slot() {
   a_.mov(x86::r11, x86::rax);
   a_.lahf();
   a_.seto(x86::al);
-  a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_ind)), x86::rax);
+  a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_saved)), x86::rax);
   a_.mov(x86::rax, x86::r11);
 }
 
-void Emitter::emit_load_flags_ind() {
+void Emitter::emit_load_flag_slot() {
   a_.mov(x86::r11, x86::rax);
-  a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_ind)));
+  a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_saved)));
   a_.add(x86::al, 0x7F);
   a_.sahf();
   a_.mov(x86::rax, x86::r11);
 }
 
 FlagsAt Emitter::ensure_fault_flags() {
-  if (flags_in_ind_) return kFlagsInd;
-  if (!fault_flags_saved_) {
-    a_.pushfq();
-    a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
-    fault_flags_saved_ = true;
+  if (!flags_in_slot_) {
+    emit_store_flag_slot();
+    flags_in_slot_ = true;
   }
-  return kFlagsSaved;
+  return kFlagsSlot;
 }
 
 void Emitter::emit_save_flags_for_indirect_exit() {
-  emit_store_flags_ind();
-  flags_in_ind_ = true;
+  emit_store_flag_slot();
+  flags_in_slot_ = true;
 }
 
 void Emitter::emit_entries() {
   normal_entry_ = a_.newLabel();
   indirect_entry_ = a_.newLabel();
-  if (entry_saves_) {
+  const bool live = live_in_[0] != 0;
+  if (entry_saves_ || (!live && entry_fault_save_)) {
+    // Nothing reads the entry flags (so the budget check may clobber them), but
+    // they must survive in the slot: for the indirect exit, or for a fault before
+    // the first flag writer. The indirect entry finds them there already.
     a_.bind(normal_entry_);
     emit_save_flags_for_indirect_exit();
     a_.bind(indirect_entry_);
     emit_budget_check(false, true);
     return;
   }
-  const bool live = live_in_[0] != 0;
   a_.bind(indirect_entry_);
-  if (live || entry_fault_save_) emit_load_flags_ind();
+  if (live) emit_load_flag_slot();
   a_.bind(normal_entry_);
-  if (!live && entry_fault_save_) {
-    // The budget check clobbers flags nobody reads, but the first instructions
-    // can fault before a flag writer: keep the entry flags for that.
-    a_.pushfq();
-    a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fault)));
-    fault_flags_saved_ = true;
-  }
   emit_budget_check(live, false);
 }
 
@@ -176,7 +171,7 @@ void Emitter::emit_budget_check(bool flags_live, bool flags_in_ind) {
     }
     a_.mov(x86::dword_ptr(x86::rbp, kRipOff), eip);
     a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
-    if (flags_in_ind) emit_load_flags_ind();
+    if (flags_in_ind) emit_load_flag_slot();
     jmp_abs(env_.tramp->exit_common);
   });
 }
@@ -267,10 +262,10 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     index_ = i;
     d_ = &insns[i];
     a_.bind(insn_labels_[i]);
-    if (indirect_exit_ && i == save_at_ && !flags_in_ind_) emit_save_flags_for_indirect_exit();
+    if (indirect_exit_ && i == save_at_ && !flags_in_slot_) emit_save_flags_for_indirect_exit();
     emit_insn(i);
     // Host EFLAGS are the guest's again after a flag writer (helpers reload them).
-    if (may_write[i] || plans_[i] == Plan::kHelper) fault_flags_saved_ = false;
+    if (may_write[i] || plans_[i] == Plan::kHelper) flags_in_slot_ = false;
     if (env_.record_trace)
       b_.trace.push_back({insns[i].eip, 0, env_.decoder->format(insns[i], b_.linear - b_.eip + insns[i].eip),
                           plan_name(plans_[i])});

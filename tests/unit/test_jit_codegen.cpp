@@ -31,7 +31,8 @@ TEST_CASE("codegen: register ALU is the same host instruction on the mapped regi
 
 TEST_CASE("codegen: a load is an inline TLB lookup, then the instruction on [rsi]") {
   std::string how;
-  // mov eax, [ebx+8] ; xor ecx, ecx ; hlt   (the flags are dead at the lookup)
+  // mov eax, [ebx+8] ; xor ecx, ecx ; hlt   (the flags are dead at the lookup; the
+  // block entry saved them for a #PF)
   CHECK(host_code({0x8B, 0x43, 0x08, 0x31, 0xC9, 0xF4}, 0, &how) ==
         "lea r8d, [ebx+0x08]\n"
         "mov r9d, r8d\n"
@@ -40,7 +41,7 @@ TEST_CASE("codegen: a load is an inline TLB lookup, then the instruction on [rsi
         "lea r10d, [r8+0x03]\n"
         "and r10d, 0xFFFFF000\n"
         "cmp r10, [rbp+r9*1+0x540]\n"
-        "jnz +0xfe\n"
+        "jnz +0x108\n"
         "mov rsi, [rbp+r9*1+0x550]\n"
         "add rsi, r8\n"
         "mov eax, [rsi]\n");
@@ -79,7 +80,7 @@ TEST_CASE("codegen: IN is rewritten into a helper call") {
         "mov [rbp+0x38], r15\n"
         "mov rdi, rbp\n"
         "mov rsi, <pointer>\n"
-        "call [rbp+0x4578]\n"
+        "call [rbp+0x4570]\n"
         "test eax, eax\n"
         "jnz +0x15d\n"
         "mov rax, [rbp+0x4550]\n"
@@ -101,9 +102,9 @@ TEST_CASE("codegen: DIV checks for #DE before the host instruction") {
   CHECK(host_code({0xF7, 0xF1, 0xF4}, 0) ==
         "mov r11d, ecx\n"
         "test r11d, r11d\n"
-        "jz +0xdb\n"
+        "jz +0xe5\n"
         "cmp edx, r11d\n"
-        "jnb +0xdb\n"
+        "jnb +0xe5\n"
         "div r11d\n");
 }
 

@@ -10,12 +10,40 @@
 
 namespace kasou {
 
+class StateWriter;
+class StateReader;
+
 class Device {
  public:
   virtual ~Device() = default;
   virtual const char* name() const = 0;
   // Power-on / hardware reset.
   virtual void reset() {}
+  // Save/restore of the device's guest-visible state (its one state struct);
+  // pending scheduler events are saved by the scheduler.
+  virtual void save(StateWriter&) const {}
+  virtual void load(StateReader&) {}
+};
+
+// Where a device's interrupt request line goes (the 8259 pair, later also the I/O
+// APIC). `level` is the line's electrical state: edge-triggered inputs latch a
+// rising edge, level-triggered ones follow it.
+class IrqSink {
+ public:
+  virtual ~IrqSink() = default;
+  virtual void set_irq(unsigned line, bool level) = 0;
+};
+
+// One interrupt line as a device holds it.
+struct IrqLine {
+  IrqSink* sink = nullptr;
+  unsigned line = 0;
+  void set(bool level) const {
+    if (sink) sink->set_irq(line, level);
+  }
+  void raise() const { set(true); }
+  void lower() const { set(false); }
+  void pulse() const { set(true), set(false); }
 };
 
 // Where the CPU gets external interrupts from (the 8259 pair, later the APICs).

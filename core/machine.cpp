@@ -66,6 +66,20 @@ void Machine::reset_cpu() {
 void Machine::reset() {
   for (auto& d : devices_) d->reset();
   reset_cpu();
+  set_a20(true);
+}
+
+void Machine::set_a20(bool enabled) {
+  const uint64_t mask = enabled ? ~0ull : ~(1ull << 20);
+  if (vcpu_->a20_mask == mask) return;
+  vcpu_->a20_mask = mask;
+  tlb_flush_all(*vcpu_);  // cached translations point at the other alias
+  if (engine_) engine_->state_changed(*vcpu_);
+}
+
+void Machine::request_reset() {
+  reset_pending_ = true;
+  vcpu_->request_exit(ExitRequest::kAttention);
 }
 
 void Machine::request_stop(StopReason reason, int exit_code, std::string message) {
@@ -117,6 +131,11 @@ StopReason Machine::run(const RunLimits& limits) {
   stop_reason_ = StopReason::kNone;
   stop_message_.clear();
   while (stop_reason_ == StopReason::kNone) {
+    if (reset_pending_) {
+      reset_pending_ = false;
+      resets_++;
+      reset();
+    }
     v.exit_request = ExitRequest::kNone;
     // After STI / MOV SS the next instruction runs before an interrupt is taken:
     // run exactly that one, then come back here.
@@ -180,6 +199,7 @@ void Machine::collect_stats(std::vector<StatEntry>& out) const {
   out.push_back({"interrupts", static_cast<double>(st.interrupts), ""});
   out.push_back({"halts", static_cast<double>(st.halts), ""});
   out.push_back({"triple_faults", static_cast<double>(st.triple_faults), ""});
+  out.push_back({"machine_resets", static_cast<double>(resets_), ""});
   for (int i = 0; i < 32; i++)
     if (st.exceptions[i]) out.push_back({std::string("exceptions.") + exception_name(static_cast<uint8_t>(i)), static_cast<double>(st.exceptions[i]), ""});
   for (int m = 0; m < VcpuStats::kMnemonicSlots; m++)

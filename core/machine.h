@@ -87,6 +87,14 @@ class Machine {
   void request_stop(StopReason reason, int exit_code, std::string message = {});
   // Called when an interrupt line changes or IF may have unmasked one.
   void interrupt_changed() { vcpu_->request_exit(ExitRequest::kAttention); }
+  // The A20 gate (i8042 output port, port 0x92): with it off, physical address
+  // bit 20 is forced to 0, as on the 8086.
+  void set_a20(bool enabled);
+  bool a20_enabled() const { return vcpu_->a20_mask & (1ull << 20); }
+  // A device asks for a hardware reset (i8042 pulse, port 0x92 bit 0, 0xCF9):
+  // done by the run loop after the current instruction.
+  void request_reset();
+  uint64_t resets() const { return resets_; }
 
   StopReason stop_reason() const { return stop_reason_; }
   int exit_code() const { return exit_code_; }
@@ -119,6 +127,8 @@ class Machine {
   double wall_seconds_ = 0;
   uint64_t clock_insns_ = 0;  // instructions already accounted in the virtual clock
   uint64_t idle_ns_ = 0;
+  bool reset_pending_ = false;
+  uint64_t resets_ = 0;
 };
 
 }  // namespace kasou

@@ -168,7 +168,7 @@ void triple_fault(Vcpu& v, const GuestFault& f) {
                                 exception_name(f.vector), v.s.seg[kCs].selector, v.s.eip());
   if (m.config().reset_on_triple_fault) {
     fmt::print(stderr, "kasou: {}; resetting the machine\n", msg);
-    m.reset();
+    m.request_reset();
   } else {
     m.request_stop(StopReason::kTripleFault, 1, msg);
   }

@@ -44,6 +44,7 @@ uint32_t mode_key(const CpuState& s) {
   if (pe && !vm && seg_is_4g_data(s.seg[kGs])) k |= mode_bit::kGs4g;
   if (s.rflags & flag::TF) k |= mode_bit::kTf;
   if (s.rflags & flag::DF) k |= mode_bit::kDf;
+  if (s.dr[7] & 0xFF) k |= mode_bit::kDebug;
   return k;
 }
 

@@ -153,6 +153,13 @@ void JitEngine::run(Vcpu& v) {
     }
     st_.dispatcher_lookups++;
     const uint32_t mode = mode_key(v.s);
+    if (mode & (mode_bit::kTf | mode_bit::kDebug)) {
+      // Single-step traps and debug-register breakpoints are checked around every
+      // instruction by the reference implementation.
+      interp_one(v);
+      from = nullptr;
+      continue;
+    }
     const uint32_t eip = InsnDecoder::code16_for(v.s) ? (v.s.eip() & 0xFFFF) : v.s.eip();
     const uint32_t linear = static_cast<uint32_t>(v.s.seg[kCs].base + eip);
     Block* b = blocks_.jump_cache_find(linear, mode);

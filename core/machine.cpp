@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/exceptions.h"
+#include "core/interp/sensitive.h"
 #include "core/mmu.h"
 
 namespace kasou {
@@ -202,6 +203,13 @@ void Machine::collect_stats(std::vector<StatEntry>& out) const {
   out.push_back({"machine_resets", static_cast<double>(resets_), ""});
   for (int i = 0; i < 32; i++)
     if (st.exceptions[i]) out.push_back({std::string("exceptions.") + exception_name(static_cast<uint8_t>(i)), static_cast<double>(st.exceptions[i]), ""});
+  for (int k = 1; k < static_cast<int>(SensitiveKind::kCount); k++) {
+    const char* name = sensitive_kind_name(static_cast<SensitiveKind>(k));
+    if (st.sensitive_rewritten[k])
+      out.push_back({std::string("sensitive_rewritten.") + name, static_cast<double>(st.sensitive_rewritten[k]), ""});
+    if (st.sensitive_trapped[k])
+      out.push_back({std::string("sensitive_trapped.") + name, static_cast<double>(st.sensitive_trapped[k]), ""});
+  }
   for (int m = 0; m < VcpuStats::kMnemonicSlots; m++)
     if (st.interp_calls[m])
       out.push_back({std::string("interp_calls.") + ZydisMnemonicGetString(static_cast<ZydisMnemonic>(m)),

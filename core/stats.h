@@ -24,9 +24,12 @@ struct VcpuStats {
   // The reference implementation called on an instruction, by Zydis mnemonic.
   static constexpr int kMnemonicSlots = 2048;
   std::array<uint64_t, kMnemonicSlots> interp_calls{};
-  // Privileged/sensitive helper calls by kind (see core/helpers.h HelperKind).
-  static constexpr int kHelperSlots = 64;
-  std::array<uint64_t, kHelperSlots> helper_calls{};
+  // Privileged/sensitive instructions by kind (core/interp/sensitive.h): run as
+  // helper calls from translated code ("rewritten"), or by leaving translated code
+  // first as a trap-and-emulate monitor would ("trapped", --trap-privileged).
+  static constexpr int kSensitiveSlots = 32;
+  std::array<uint64_t, kSensitiveSlots> sensitive_rewritten{};
+  std::array<uint64_t, kSensitiveSlots> sensitive_trapped{};
 };
 
 }  // namespace kasou

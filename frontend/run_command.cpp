@@ -45,6 +45,7 @@ int run_command(const RunOptions& o) {
       jo.trace_blocks = o.trace_blocks;
       jo.single_step = o.single_step;
       jo.trace_exec = o.trace_exec;
+      jo.trap_privileged = o.trap_privileged;
       m.set_engine(make_jit_engine(m, jo));
     }
     std::vector<uint8_t> image = read_file(o.kernel);

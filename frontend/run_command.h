@@ -22,6 +22,7 @@ struct RunOptions {
   bool trace_blocks = false;
   bool trace_exec = false;
   bool single_step = false;
+  bool trap_privileged = false;
   bool no_reboot = true;
   bool quiet = false;
 };

@@ -51,7 +51,8 @@ void JitEngine::interp_one(Vcpu& v) {
   }
 }
 
-bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out) {
+bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out,
+                             SensitiveKind* trap) {
   const bool code16 = InsnDecoder::code16_for(v.s);
   const bool stack16 = InsnDecoder::stack16_for(v.s);
   const SegmentCache& cs = v.s.seg[kCs];
@@ -69,6 +70,13 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
     // An instruction that is undecodable or crosses the page (or CS limit) ends
     // the block before it; the dispatcher interprets it on its own.
     if (decoder_.decode(code16, stack16, buf + off, n - off, at, d) != DecodeStatus::kOk) break;
+    if (opts_.trap_privileged) {
+      const SensitiveKind k = sensitive_kind(d);
+      if (k != SensitiveKind::kNone) {
+        if (out.empty()) *trap = k;
+        break;
+      }
+    }
     out.push_back(d);
     off += d.length();
     if (ends_block(d)) break;
@@ -79,7 +87,14 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
 Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<DecodedInsn> insns;
-  if (!decode_block(v, linear, eip, insns)) return nullptr;
+  SensitiveKind trap = SensitiveKind::kNone;
+  if (!decode_block(v, linear, eip, insns, &trap)) {
+    if (trap != SensitiveKind::kNone) {
+      st_.traps++;
+      v.stats.sensitive_trapped[static_cast<size_t>(trap)]++;
+    }
+    return nullptr;
+  }
   for (int attempt = 0; attempt < 2; attempt++) {
     auto b = std::make_unique<Block>();
     b->key = BlockKey{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};

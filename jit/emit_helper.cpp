@@ -4,6 +4,7 @@
 // CpuState, the handler runs, and either the block goes on (registers and flags
 // reloaded) or, if the helper changed control flow, the mode, or asked to stop,
 // generated code leaves through the exit trampoline.
+#include "core/interp/sensitive.h"
 #include "jit/block_key.h"
 #include "jit/emitter.h"
 
@@ -17,6 +18,7 @@ void Emitter::emit_helper_call() {
   site.handler = interp_handler(*d_);
   site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
   site.may_change_mode = may_change_mode(*d_);
+  site.sensitive_kind = static_cast<uint8_t>(sensitive_kind(*d_));
   Label leave = a_.newLabel();
   a_.pushfq();
   a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_spill)));

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/interp/decode.h"
+#include "core/interp/sensitive.h"
 #include "core/machine.h"
 #include "jit/block_cache.h"
 #include "jit/code_cache.h"
@@ -53,12 +54,15 @@ class JitEngine : public ExecutionEngine {
     uint64_t mem_slow_calls = 0;
     uint64_t mem_slow_exact = 0;      // slow paths that ran the instruction in the interpreter
     uint64_t interp_steps = 0;        // instructions the dispatcher ran one at a time
+    uint64_t traps = 0;               // --trap-privileged: sensitive instructions run out of line
     double translate_seconds = 0;
   };
 
   Block* lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode);
   Block* translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode);
-  bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out);
+  // Decodes the block at linear/eip. In trap mode it stops before a sensitive
+  // instruction; if the first one is sensitive, returns false with *trap set.
+  bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out, SensitiveKind* trap);
   void interp_one(Vcpu& v);
   bool must_leave(Vcpu& v, uint32_t next_eip, uint32_t mode_before, uint64_t epoch_before) const;
   void print_trace(const Block& b) const;

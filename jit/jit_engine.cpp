@@ -79,6 +79,7 @@ uint64_t JitEngine::call_helper(Vcpu& v, HelperSite& site) {
   const uint32_t mode = site.may_change_mode ? mode_key(v.s) : 0;  // mode keys are never 0
   const uint64_t epoch = v.tlb_epoch;
   v.stats.interp_calls[site.insn.zi.mnemonic]++;
+  v.stats.sensitive_rewritten[site.sensitive_kind]++;
   bool leave = false;
   try {
     site.handler(v, site.insn);
@@ -154,6 +155,7 @@ void JitEngine::collect_stats(std::vector<StatEntry>& out) const {
   add("mem_slow_path_calls", static_cast<double>(st_.mem_slow_calls));
   add("mem_slow_path_interp", static_cast<double>(st_.mem_slow_exact));
   add("dispatcher_interp_steps", static_cast<double>(st_.interp_steps));
+  add("trap_exits", static_cast<double>(st_.traps));
   add("translate_time", st_.translate_seconds, "s");
 }
 

@@ -13,7 +13,10 @@ class Machine;
 struct JitOptions {
   bool trace_blocks = false;  // print each new block (guest instructions + host code)
   bool single_step = false;   // blocks of one instruction
-  bool record_trace = false;  // keep per-instruction listings in blocks (implied by trace_blocks)
+  bool record_trace = false;
+  // Classic trap-and-emulate for comparison: sensitive instructions are never
+  // translated; each one leaves translated code and is emulated by the monitor.
+  bool trap_privileged = false;  // keep per-instruction listings in blocks (implied by trace_blocks)
   // Print the CPU state at every block entry (no chaining, no inline jump cache, so
   // every entry is seen). With single_step this is a per-instruction trace that
   // can be compared line by line with the interpreter's.

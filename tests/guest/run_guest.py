@@ -38,6 +38,8 @@ def main():
     ap.add_argument("--qemu", default="")
     ap.add_argument("--expect-status", type=int, default=1, help="(exit code << 1) | 1; 1 = guest_exit(0)")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--kasou-arg", action="append", default=[],
+                    help="extra kasou option (e.g. --trap-privileged, --single-step)")
     args = ap.parse_args()
 
     qemu = args.qemu if args.qemu and os.path.exists(args.qemu) else shutil.which("qemu-system-i386")
@@ -54,7 +56,7 @@ def main():
         return 1
 
     cmd = [args.kasou, "run", "--kernel", args.elf, "--engine", args.engine, "--serial", "stdio", "-q",
-           "--timeout", str(args.timeout)]
+           "--timeout", str(args.timeout)] + args.kasou_arg
     got, err, rc2, dt = run(cmd, args.timeout + 15)
     print(f"kasou --engine {args.engine}: {len(got.splitlines())} lines, exit status {rc2}, {dt:.2f}s")
     ok = True

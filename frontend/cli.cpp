@@ -10,7 +10,8 @@ int main(int argc, char** argv) {
   kasou::RunOptions run;
   std::string stats_format;
   CLI::App* run_cmd = app.add_subcommand("run", "run a guest");
-  run_cmd->add_option("--kernel", run.kernel, "multiboot (v1) kernel to load (ELF32)")->required();
+  run_cmd->add_option("--kernel", run.kernel, "kernel to load: a multiboot (v1) ELF32 image or a Linux bzImage")->required();
+  run_cmd->add_option("--initrd", run.initrd, "initial ramdisk for a Linux kernel");
   run_cmd->add_option("--append", run.append, "kernel command line");
   run_cmd->add_option("--serial", run.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
   run_cmd->add_option("--debugcon", run.debugcon, "debug console port 0xE9: stdio, none or file:PATH")->capture_default_str();

@@ -9,6 +9,7 @@
 #include "core/interp/interp_engine.h"
 #include "core/machine.h"
 #include "devices/board.h"
+#include "firmware/linux_boot.h"
 #include "firmware/multiboot.h"
 #include "frontend/stats_output.h"
 #include "jit/jit_engine.h"
@@ -49,7 +50,14 @@ int run_command(const RunOptions& o) {
       m.set_engine(make_jit_engine(m, jo));
     }
     std::vector<uint8_t> image = read_file(o.kernel);
-    load_multiboot(m, image, o.kernel, o.append);
+    if (is_bzimage(image)) {
+      std::vector<uint8_t> initrd;
+      if (!o.initrd.empty()) initrd = read_file(o.initrd);
+      load_linux(m, image, o.kernel, initrd, o.append, default_e820(m.memory().ram_bytes()));
+    } else {
+      if (!o.initrd.empty()) throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
+      load_multiboot(m, image, o.kernel, o.append);
+    }
 
     RunLimits limits;
     limits.max_instructions = o.max_instructions;

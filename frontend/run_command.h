@@ -10,6 +10,7 @@ namespace kasou {
 struct RunOptions {
   std::string kernel;
   std::string append;           // kernel command line
+  std::string initrd;           // Linux initial ramdisk (with a bzImage kernel)
   std::string serial = "stdio"; // stdio | none | file:PATH
   std::string debugcon = "stdio";
   std::string engine = "jit";   // jit | interp

@@ -143,7 +143,9 @@ struct CpuState {
   // before the instruction after them completes.
   uint8_t interrupt_shadow;
   uint8_t nmi_blocked;
-  uint32_t pad0;
+  // Debug traps recognised but not yet delivered (held by MOV SS / POP SS, or
+  // raised while an event was delivered); see core/debug.h.
+  uint32_t pending_debug;
   FxState fx;
 
   uint32_t eip() const { return static_cast<uint32_t>(rip); }

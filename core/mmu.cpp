@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "core/debug.h"
 #include "core/fault.h"
 #include "core/paging.h"
 #include "core/physical_memory.h"
@@ -71,6 +72,8 @@ uint64_t mmu_translate(Vcpu& v, uint64_t linear, Access access, bool supervisor)
 uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access) {
   linear &= 0xFFFFFFFFull;
   if (((linear & (kPageBytes - 1)) + size_bytes) > kPageBytes) return nullptr;
+  // Single-stepping or a data breakpoint in the range: element by element, exactly.
+  if (debug_active(v.s) && debug_needs_exact_access(v, linear, size_bytes)) return nullptr;
   const unsigned view = tlb_view(v, false);
   Translation t = translate(v, linear, access, false);
   tlb_fill(v, linear, t, view);
@@ -80,8 +83,10 @@ uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access 
   return reinterpret_cast<uint8_t*>(linear + e.addend);
 }
 
-uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
-  linear &= 0xFFFFFFFFull;
+namespace {
+
+// The exact paths: any alignment, page crossing, MMIO, ROM, code pages.
+uint64_t read_exact(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
   uint64_t off = linear & (kPageBytes - 1);
   if (off + size_bytes <= kPageBytes) {
     uint64_t phys = translate(v, linear, Access::kRead, supervisor).phys;
@@ -97,8 +102,7 @@ uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor
   return lo | (hi << (8 * first));
 }
 
-void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
-  linear &= 0xFFFFFFFFull;
+void write_exact(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
   uint64_t off = linear & (kPageBytes - 1);
   if (off + size_bytes <= kPageBytes) {
     uint64_t phys = translate(v, linear, Access::kWrite, supervisor).phys;
@@ -112,6 +116,21 @@ void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bo
   uint64_t p1 = translate(v, (linear + first) & 0xFFFFFFFFull, Access::kWrite, supervisor).phys;
   v.mem->write(p0, value & ((first >= 8) ? ~0ull : ((1ull << (8 * first)) - 1)), first);
   v.mem->write(p1, value >> (8 * first), size_bytes - first);
+}
+
+}  // namespace
+
+uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
+  linear &= 0xFFFFFFFFull;
+  const uint64_t value = read_exact(v, linear, size_bytes, supervisor);
+  if (v.s.dr[7] & dr7::kEnableMask) debug_data_access(v, linear, size_bytes, false);
+  return value;
+}
+
+void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
+  linear &= 0xFFFFFFFFull;
+  write_exact(v, linear, value, size_bytes, supervisor);
+  if (v.s.dr[7] & dr7::kEnableMask) debug_data_access(v, linear, size_bytes, true);
 }
 
 unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {

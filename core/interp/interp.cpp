@@ -2,6 +2,7 @@
 // filled by the per-group files, plus fetch/decode/execute of one instruction.
 #include "core/interp/interp.h"
 
+#include "core/debug.h"
 #include "core/fault.h"
 #include "core/interp/handlers.h"
 #include "core/mmu.h"
@@ -42,7 +43,10 @@ void interp_execute(Vcpu& v, const DecodedInsn& d) {
   table().by_mnemonic[d.zi.mnemonic](v, d);
 }
 
-void interp_step(Vcpu& v, const InsnDecoder& decoder) {
+namespace {
+
+// Fetch, decode, execute; `dbg` is set when the debug checks are on.
+void fetch_decode_execute(Vcpu& v, const InsnDecoder& decoder, DebugStep* dbg) {
   CpuState& s = v.s;
   const bool code16 = InsnDecoder::code16_for(s);
   const uint64_t eip = code16 ? (s.rip & 0xFFFF) : (s.rip & 0xFFFFFFFF);
@@ -59,7 +63,23 @@ void interp_step(Vcpu& v, const InsnDecoder& decoder) {
     raise_fault(vec::GP, 0);                             // the instruction runs past CS's limit
   }
   if (st == DecodeStatus::kInvalid) raise_fault(vec::UD);
+  if (dbg) debug_decoded(v, *dbg, d);
   interp_execute(v, d);
+}
+
+}  // namespace
+
+void interp_step(Vcpu& v, const InsnDecoder& decoder) {
+  if (!debug_active(v.s)) return fetch_decode_execute(v, decoder, nullptr);
+  // Single-step, breakpoints, RF (core/debug.h): checks before and after.
+  DebugStep dbg = debug_begin(v);
+  try {
+    fetch_decode_execute(v, decoder, &dbg);
+  } catch (const GuestFault& f) {
+    debug_fault(v, f);
+    throw;
+  }
+  debug_end(v, dbg);
 }
 
 }  // namespace kasou

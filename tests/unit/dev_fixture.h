@@ -1,0 +1,43 @@
+// Helpers for the chipset/IDE/fw_cfg device tests: an IrqSink that records line
+// levels, a code-write listener that records invalidations, and config-space
+// accessors through mechanism #1.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/device.h"
+#include "core/io_bus.h"
+#include "core/physical_memory.h"
+
+namespace kasou::test {
+
+struct IrqRecorder : IrqSink {
+  std::array<bool, 16> level{};
+  std::array<unsigned, 16> rises{};
+  void set_irq(unsigned line, bool l) override {
+    if (line >= 16) return;
+    if (l && !level[line]) rises[line]++;
+    level[line] = l;
+  }
+};
+
+struct CodeWrites : CodeWriteListener {
+  std::vector<uint64_t> pages;
+  void on_code_page_written(uint64_t page) override { pages.push_back(page); }
+};
+
+inline uint32_t cfg_addr(unsigned slot, unsigned fn, unsigned reg) {
+  return 0x80000000u | slot << 11 | fn << 8 | (reg & 0xFC);
+}
+inline uint32_t cfg_read(IoBus& io, unsigned slot, unsigned fn, unsigned reg, unsigned size) {
+  io.write(0xCF8, cfg_addr(slot, fn, reg), 4);
+  return io.read(static_cast<uint16_t>(0xCFC + (reg & 3)), size);
+}
+inline void cfg_write(IoBus& io, unsigned slot, unsigned fn, unsigned reg, uint32_t value, unsigned size) {
+  io.write(0xCF8, cfg_addr(slot, fn, reg), 4);
+  io.write(static_cast<uint16_t>(0xCFC + (reg & 3)), value, size);
+}
+
+}  // namespace kasou::test

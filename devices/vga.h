@@ -157,6 +157,7 @@ class Vga : public Device, public IoHandler, public MmioHandler {
     uint8_t dac_cache[3];
     uint8_t dac_8bit;             // VBE: 8 bits per DAC component
     uint8_t palette[768];
+    uint8_t reserved[3];          // explicit padding: saved states are byte-for-byte repeatable
     uint32_t latch;               // the four plane latches, plane n in bits 8n..8n+7
     uint16_t vbe_index;
     uint16_t vbe[dispi::kRegCount];
@@ -164,6 +165,7 @@ class Vga : public Device, public IoHandler, public MmioHandler {
     uint32_t vbe_line_offset;     // bytes per scan line
     uint32_t bank_offset;         // BANK << 16
   };
+  static_assert(sizeof(State) == 1128, "State has no implicit padding");
   const State& state() const { return st_; }
 
  private:

@@ -488,7 +488,7 @@ TEST_CASE("vga: mode 13h: byte at A0000 + 320y + x is pixel (x, y), shown 2x2 th
   CHECK(b.vga.render().at(200, 100) == rgba(0, 0, 0));  // 0x42 & 0x0F = 2: black
 }
 
-TEST_CASE("vga: mode 12h: planar pixels through the attribute palette; line compare splits the screen") {
+TEST_CASE("vga: mode 12h: planar pixels through the attribute palette, line compare splits the screen") {
   VgaBox b;
   b.program(0xE3, kSeq12, kCrtc12, kGc12, kAc12);
   for (uint8_t i = 0; i < 64; i++) {  // the EGA palette in the DAC
@@ -663,7 +663,7 @@ TEST_CASE("vga: save and load restore registers and video memory") {
   CHECK_THROWS_AS(small.load(r2), StateError);
 }
 
-TEST_CASE("vga: the VGA BIOS maps as an option ROM at 0xC0000; a missing file names the seabios package") {
+TEST_CASE("vga: the VGA BIOS maps as an option ROM at 0xC0000, a missing file names the seabios package") {
   PhysicalMemory mem(1 << 20);
   try {
     map_vga_bios(mem, "/nonexistent/vgabios-stdvga.bin");

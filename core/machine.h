@@ -44,6 +44,9 @@ struct MachineConfig {
   uint64_t ns_per_instruction = 1;
   bool deterministic = true;
   bool reset_on_triple_fault = false;
+  // The real-time clock's time at power-on in deterministic mode (Unix seconds;
+  // default 2024-01-01 00:00:00 UTC). Otherwise the host clock is used.
+  int64_t rtc_epoch = 1704067200;
 };
 
 struct RunLimits {

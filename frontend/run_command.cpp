@@ -38,7 +38,12 @@ int run_command(const RunOptions& o) {
     Machine m(cfg);
     auto serial = open_sink(o.serial, "--serial");
     auto debugcon = open_sink(o.debugcon, "--debugcon");
-    build_board(m, BoardOptions{serial.get(), debugcon.get()});
+    // With COM1 on stdout, stdin feeds COM1's receiver (a shell on the serial console).
+    std::unique_ptr<CharSource> serial_in;
+    if (o.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
+    BoardOptions board_opts{serial.get(), debugcon.get()};
+    board_opts.serial_in = serial_in.get();
+    build_board(m, board_opts);
     if (o.engine == "interp") {
       m.set_engine(std::make_unique<InterpEngine>(m.decoder(), o.trace_exec));
     } else {

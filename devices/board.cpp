@@ -5,14 +5,22 @@
 #include <memory>
 
 #include "core/machine.h"
+#include "core/mmu.h"
 #include "devices/cmos.h"
 #include "devices/debug_ports.h"
 #include "devices/device_host.h"
+#include "devices/fw_cfg.h"
+#include "devices/i440fx.h"
+#include "devices/ide.h"
 #include "devices/i8042.h"
+#include "devices/pci.h"
 #include "devices/pic.h"
+#include "devices/piix3.h"
+#include "devices/piix4_pm.h"
 #include "devices/pit.h"
 #include "devices/port92.h"
 #include "devices/uart16550.h"
+#include "disks/raw_image.h"
 
 namespace kasou {
 namespace {
@@ -24,6 +32,43 @@ class HostHolder : public Device {
   const char* name() const override { return "device-host"; }
   MachineDeviceHost host;
 };
+
+// The chipset section: PCI bus and functions, drives, fw_cfg.
+void build_chipset(Machine& m, Board& b, const ChipsetOptions& opts) {
+  Machine* mp = &m;
+  auto irq = [&](unsigned line) { return IrqLine{b.pic, line}; };
+  b.pci = m.add_device(std::make_unique<PciBus>(m.io(), m.memory()));
+  // PAM changes remap 0xC0000-0xFFFFF: cached translations of those pages go.
+  b.host_bridge = m.add_device(std::make_unique<I440fx>(m.memory(), [mp] { tlb_flush_all(mp->vcpu()); }));
+  b.isa_bridge = m.add_device(std::make_unique<Piix3Isa>(b.pic, [mp] { mp->request_reset(); }));
+  b.ide = m.add_device(std::make_unique<Piix3Ide>(m.memory(), irq(14), irq(15)));
+  b.pm = m.add_device(std::make_unique<Piix4Pm>(
+      m.scheduler(), [mp] { return mp->now_ns(); }, irq(9),
+      [mp] { mp->request_stop(StopReason::kPowerOff, 0, "the guest powered the machine off (ACPI S5)"); }));
+  b.pci->attach(0, 0, *b.host_bridge);
+  b.pci->attach(1, 0, *b.isa_bridge);
+  b.pci->attach(1, 1, *b.ide);
+  b.pci->attach(1, 3, *b.pm);
+  b.pci->set_pirq_sink(b.isa_bridge);
+  b.pci->set_reset_control(b.isa_bridge);
+  for (unsigned i = 0; i < 4; i++) {
+    const IdeDriveOptions& d = opts.ide[i];
+    const unsigned ch = i / 2, unit = i % 2;
+    if (d.kind == IdeDriveOptions::Kind::kDisk) {
+      const auto mode = d.read_only ? RawImage::Mode::kReadOnly : RawImage::Mode::kReadWrite;
+      b.ide->attach_disk(ch, unit, std::make_unique<RawImage>(d.image, mode));
+    } else if (d.kind == IdeDriveOptions::Kind::kCdrom) {
+      b.ide->attach_cdrom(ch, unit, d.image.empty() ? nullptr : std::make_unique<RawImage>(d.image, RawImage::Mode::kReadOnly));
+    }
+  }
+  b.fw_cfg = m.add_device(std::make_unique<FwCfg>(m.io(), m.memory()));
+  PcFirmwareConfig fw;
+  fw.ram_bytes = m.memory().ram_bytes();
+  fw.nographic = opts.nographic;
+  fw.boot_order = opts.boot_order;
+  fw.boot_fail_wait_ms = opts.boot_fail_wait_ms;
+  b.fw_cfg->add_pc_items(fw);
+}
 }  // namespace
 
 Board build_board(Machine& m, const BoardOptions& opts) {
@@ -54,6 +99,7 @@ Board build_board(Machine& m, const BoardOptions& opts) {
   m.add_device(std::make_unique<PostPort>(m.io()));
   b.com1 = m.add_device(std::make_unique<Uart16550>(m.io(), host, 0x3F8, irq(4), opts.serial, opts.serial_in, "com1"));
   b.com2 = m.add_device(std::make_unique<Uart16550>(m.io(), host, 0x2F8, irq(3), nullptr, nullptr, "com2"));
+  if (opts.chipset.enabled) build_chipset(m, b, opts.chipset);
 
   return b;
 }

@@ -11,6 +11,10 @@
 //   debug console 0xE9, debug exit 0xF4, POST 0x80
 #pragma once
 
+#include <array>
+#include <string>
+#include <vector>
+
 #include "devices/char_sink.h"
 
 namespace kasou {
@@ -22,11 +26,41 @@ class Cmos;
 class I8042;
 class Port92;
 class Uart16550;
+class PciBus;
+class I440fx;
+class Piix3Isa;
+class Piix3Ide;
+class Piix4Pm;
+class FwCfg;
+
+// One IDE drive position of the chipset.
+struct IdeDriveOptions {
+  enum class Kind { kNone, kDisk, kCdrom };
+  Kind kind = Kind::kNone;
+  std::string image;       // disk image, or the ISO in a CD-ROM drive ("" = no disc)
+  bool read_only = false;  // discs are always read-only
+};
+
+// The i440FX/PIIX3 PC chipset, for firmware (SeaBIOS) boots: PCI host bridge at
+// 00.0 (PAM shadow RAM), PIIX3 ISA bridge 01.0 (PIRQ routing, reset 0xCF9), IDE
+// 01.1 (0x1F0/0x170, IRQ 14/15, bus master), PIIX4 power management 01.3 (ACPI
+// PM at the base the firmware sets, SCI IRQ 9, S5 power-off), QEMU's fw_cfg
+// (0x510). Off unless asked for: multiboot guests run without it.
+struct ChipsetOptions {
+  bool enabled = false;
+  // Primary master, primary slave, secondary master, secondary slave.
+  std::array<IdeDriveOptions, 4> ide{};
+  // SeaBIOS boot order (fw_cfg "bootorder"), e.g. FwCfg::ide_boot_path(1, 0).
+  std::vector<std::string> boot_order;
+  bool nographic = false;        // SeaBIOS mirrors its screen on COM1
+  int boot_fail_wait_ms = -1;    // -1: SeaBIOS's default (60 s)
+};
 
 struct BoardOptions {
   CharSink* serial = nullptr;     // COM1 output (nullptr: discarded)
   CharSink* debugcon = nullptr;   // port 0xE9 output
   CharSource* serial_in = nullptr;  // COM1 input (nullptr: none)
+  ChipsetOptions chipset{};
 };
 
 // The devices build_board() created (owned by the machine), for the frontend:
@@ -39,6 +73,14 @@ struct Board {
   Port92* port92 = nullptr;
   Uart16550* com1 = nullptr;
   Uart16550* com2 = nullptr;
+  // With ChipsetOptions::enabled (PCI functions go into free slots of `pci`,
+  // e.g. the VGA at 00:02.0; option ROMs into fw_cfg "vgaroms/" or "genroms/").
+  PciBus* pci = nullptr;
+  I440fx* host_bridge = nullptr;
+  Piix3Isa* isa_bridge = nullptr;
+  Piix3Ide* ide = nullptr;
+  Piix4Pm* pm = nullptr;
+  FwCfg* fw_cfg = nullptr;
 };
 
 Board build_board(Machine& m, const BoardOptions& opts);

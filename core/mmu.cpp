@@ -27,11 +27,12 @@ struct Translation {
 
 Translation translate(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
   linear &= 0xFFFFFFFFull;
-  if (!paging_on(v)) return {linear & v.a20_mask, true, 0};
+  if (!paging_on(v)) return {linear & v.a20_mask, true, tlb_attr::kExec};
   const bool user = !supervisor && v.s.cpl == 3;
   PageWalk w = paging_walk(v, linear, access == Access::kWrite, user, access == Access::kExecute);
   const uint8_t attrs = static_cast<uint8_t>((w.global ? tlb_attr::kGlobal : 0) |
-                                             (w.page_bytes > kPageBytes ? tlb_attr::kLarge : 0));
+                                             (w.page_bytes > kPageBytes ? tlb_attr::kLarge : 0) |
+                                             (w.executable ? tlb_attr::kExec : 0));
   return {w.phys & v.a20_mask, w.writable && w.dirty, attrs};
 }
 
@@ -63,10 +64,39 @@ void tlb_fill(Vcpu& v, uint64_t linear, const Translation& t, unsigned view) {
   }
 }
 
+// The TLB fast path of the exact accesses: a host pointer if the whole access
+// hits a cached RAM/ROM page with the needed permission, else nullptr.
+uint8_t* tlb_hit(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access, bool supervisor) {
+  const TlbEntry& e = tlb_slot(v, tlb_view(v, supervisor), linear);
+  const uint64_t tag = access == Access::kWrite ? e.write_tag : e.read_tag;
+  if (tag != ((linear + size_bytes - 1) & 0xFFFFF000ull) || (linear & 0xFFFFF000ull) != tag) return nullptr;
+  return reinterpret_cast<uint8_t*>(linear + e.addend);
+}
+
+// Translates one page's worth of an access and caches it in the TLB.
+uint64_t translate_and_fill(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
+  Translation t = translate(v, linear, access, supervisor);
+  tlb_fill(v, linear, t, tlb_view(v, supervisor));
+  return t.phys;
+}
+
 }  // namespace
 
 uint64_t mmu_translate(Vcpu& v, uint64_t linear, Access access, bool supervisor) {
-  return translate(v, linear, access, supervisor).phys;
+  linear &= 0xFFFFFFFFull;
+  // A cached translation with the needed permission answers without a walk (the
+  // dispatcher and the interpreter's write probes ask for the same pages often).
+  const unsigned view = tlb_view(v, supervisor);
+  const unsigned slot = (linear >> kPageShift) & (kTlbEntries - 1);
+  const TlbEntry& e = v.tlb.view[view][slot];
+  const uint64_t page = linear & 0xFFFFF000ull;
+  const bool hit = access == Access::kWrite   ? e.write_tag == page
+                   : access == Access::kRead  ? e.read_tag == page
+                                              : e.read_tag == page && (v.tlb_attrs[view][slot] & tlb_attr::kExec);
+  if (hit) return e.phys_page | (linear & (kPageBytes - 1));
+  Translation t = translate(v, linear, access, supervisor);
+  tlb_fill(v, linear, t, view);
+  return t.phys;
 }
 
 uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access) {
@@ -87,9 +117,14 @@ namespace {
 
 // The exact paths: any alignment, page crossing, MMIO, ROM, code pages.
 uint64_t read_exact(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
+  if (const uint8_t* p = tlb_hit(v, linear, size_bytes, Access::kRead, supervisor)) {
+    uint64_t value = 0;
+    std::memcpy(&value, p, size_bytes);
+    return value;
+  }
   uint64_t off = linear & (kPageBytes - 1);
   if (off + size_bytes <= kPageBytes) {
-    uint64_t phys = translate(v, linear, Access::kRead, supervisor).phys;
+    uint64_t phys = translate_and_fill(v, linear, Access::kRead, supervisor);
     if (v.mem->page(phys).kind == PageKind::kMmio) v.stats.mmio_accesses++;
     return v.mem->read(phys, size_bytes);
   }
@@ -103,9 +138,13 @@ uint64_t read_exact(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervis
 }
 
 void write_exact(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
+  if (uint8_t* p = tlb_hit(v, linear, size_bytes, Access::kWrite, supervisor)) {
+    std::memcpy(p, &value, size_bytes);  // write tags exclude code pages, ROM and MMIO
+    return;
+  }
   uint64_t off = linear & (kPageBytes - 1);
   if (off + size_bytes <= kPageBytes) {
-    uint64_t phys = translate(v, linear, Access::kWrite, supervisor).phys;
+    uint64_t phys = translate_and_fill(v, linear, Access::kWrite, supervisor);
     if (v.mem->page(phys).kind == PageKind::kMmio) v.stats.mmio_accesses++;
     v.mem->write(phys, value, size_bytes);
     return;

@@ -50,6 +50,7 @@ struct HelperSite {
   InsnHandler handler;
   uint32_t unretired_after;  // instructions of the block after this one
   bool may_change_mode;      // compare mode keys after the call (see may_change_mode())
+  uint32_t block_mode;       // the mode key of the block
   uint8_t sensitive_kind;    // SensitiveKind, for the statistics
 };
 

@@ -1,23 +1,26 @@
 // Mode-key computation.
 #include "jit/block_key.h"
 
+#include "core/interp/sensitive.h"
 #include "core/segmentation.h"
 
 namespace kasou::jit {
 
 bool may_change_mode(const DecodedInsn& d) {
+  switch (sensitive_kind(d)) {
+    case SensitiveKind::kSegmentLoad:   // flatness, SS.B
+    case SensitiveKind::kControlReg:    // PE, PG
+    case SensitiveKind::kDebugReg:      // DR7 breakpoints
+    case SensitiveKind::kFarTransfer:   // CS, CPL
+    case SensitiveKind::kInterrupt:     // INT/IRET: CS, CPL, TF, VM
+    case SensitiveKind::kSysEnter:
+      return true;
+    default:
+      break;
+  }
   switch (d.zi.mnemonic) {
-    case ZYDIS_MNEMONIC_MOV:  // to a segment or control register
-    case ZYDIS_MNEMONIC_POP:  // to a segment register
-    case ZYDIS_MNEMONIC_LDS: case ZYDIS_MNEMONIC_LES: case ZYDIS_MNEMONIC_LFS: case ZYDIS_MNEMONIC_LGS:
-    case ZYDIS_MNEMONIC_LSS:
-    case ZYDIS_MNEMONIC_JMP: case ZYDIS_MNEMONIC_CALL: case ZYDIS_MNEMONIC_RET:  // far forms
-    case ZYDIS_MNEMONIC_IRET: case ZYDIS_MNEMONIC_IRETD:
-    case ZYDIS_MNEMONIC_INT: case ZYDIS_MNEMONIC_INT1: case ZYDIS_MNEMONIC_INT3: case ZYDIS_MNEMONIC_INTO:
-    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:
-    case ZYDIS_MNEMONIC_CLD: case ZYDIS_MNEMONIC_STD:
-    case ZYDIS_MNEMONIC_LMSW: case ZYDIS_MNEMONIC_CLTS:
-    case ZYDIS_MNEMONIC_SYSENTER: case ZYDIS_MNEMONIC_SYSEXIT:
+    case ZYDIS_MNEMONIC_POPF: case ZYDIS_MNEMONIC_POPFD:  // TF, DF, VM
+    case ZYDIS_MNEMONIC_CLD: case ZYDIS_MNEMONIC_STD:     // DF
     case ZYDIS_MNEMONIC_RSM:
       return true;
     default:

@@ -18,6 +18,7 @@ void Emitter::emit_helper_call() {
   site.handler = interp_handler(*d_);
   site.unretired_after = static_cast<uint32_t>(insns_->size() - index_ - 1);
   site.may_change_mode = may_change_mode(*d_);
+  site.block_mode = mode_;
   site.sensitive_kind = static_cast<uint8_t>(sensitive_kind(*d_));
   Label leave = a_.newLabel();
   a_.pushfq();

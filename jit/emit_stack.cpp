@@ -4,6 +4,7 @@
 // succeeded, so a fault leaves it unchanged (precise).
 #include "jit/block_key.h"
 #include "jit/emitter.h"
+#include "core/interp/operands.h"
 #include "jit/host_regs.h"
 
 namespace kasou::jit {
@@ -27,6 +28,8 @@ bool Emitter::stack_supported(const DecodedInsn& d) const {
   switch (d.zi.mnemonic) {
     case ZYDIS_MNEMONIC_PUSH:
       if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) return true;
+      if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(op.reg.value) == ZYDIS_REGCLASS_SEGMENT)
+        return true;
       return op.type == ZYDIS_OPERAND_TYPE_REGISTER && map_guest_reg(op.reg.value) != ZYDIS_REGISTER_NONE &&
              (op.size == 16 || op.size == 32);
     case ZYDIS_MNEMONIC_POP:
@@ -56,6 +59,16 @@ bool Emitter::emit_stack() {
       const unsigned size = d.operand_bits() / 8;
       if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         emit_push_imm(static_cast<uint32_t>(op.imm.value.u), size);
+        return true;
+      }
+      if (ZydisRegisterGetClass(op.reg.value) == ZYDIS_REGCLASS_SEGMENT) {
+        // The selector from CpuState; like the reference implementation, only its
+        // 16 bits are written, even into a 4-byte slot.
+        a_.lea(x86::r8d, x86::ptr(x86::r12, -static_cast<int32_t>(size)));
+        emit_lookup(size, true, x86::rsi);
+        a_.mov(x86::r9w, x86::word_ptr(x86::rbp, seg_selector_off(seg_of(op.reg.value))));
+        a_.mov(x86::word_ptr(x86::rsi), x86::r9w);
+        a_.lea(kEsp, x86::ptr(x86::r12, -static_cast<int32_t>(size)));
         return true;
       }
       a_.lea(x86::r8d, x86::ptr(x86::r12, -static_cast<int32_t>(size)));

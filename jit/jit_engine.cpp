@@ -76,7 +76,9 @@ uint64_t JitEngine::call_helper(Vcpu& v, HelperSite& site) {
   v.s.rip = site.insn.eip;
   // Count exactly: the instructions after this one have not run yet.
   v.budget += site.unretired_after;
-  const uint32_t mode = site.may_change_mode ? mode_key(v.s) : 0;  // mode keys are never 0
+  // The block runs in its own mode until something leaves it, so that is the mode
+  // before the call.
+  const uint32_t mode = site.may_change_mode ? site.block_mode : 0;  // mode keys are never 0
   const uint64_t epoch = v.tlb_epoch;
   v.stats.interp_calls[site.insn.zi.mnemonic]++;
   v.stats.sensitive_rewritten[site.sensitive_kind]++;

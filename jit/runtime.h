@@ -63,6 +63,10 @@ inline int32_t seg_base_off(int seg) {
   return static_cast<int32_t>(offsetof(Vcpu, s) + offsetof(CpuState, seg) + sizeof(SegmentCache) * seg +
                               offsetof(SegmentCache, base));
 }
+inline int32_t seg_selector_off(int seg) {
+  return static_cast<int32_t>(offsetof(Vcpu, s) + offsetof(CpuState, seg) + sizeof(SegmentCache) * seg +
+                              offsetof(SegmentCache, selector));
+}
 inline constexpr int32_t kStatTlbLookupsOff =
     static_cast<int32_t>(offsetof(Vcpu, stats) + offsetof(VcpuStats, tlb_lookups_inline));
 

@@ -72,6 +72,8 @@ uint32_t run_user(uint32_t (*fn)(void), uint32_t user_eflags) {
   return user_result;
 }
 
+void sys_restore_user_return(void) { idt_set_handler(VEC_USER_RETURN, on_user_return); }
+
 void sys_init(void) {
   serial_init();
   cpu_init();

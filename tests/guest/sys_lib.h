@@ -53,6 +53,8 @@ void io_allow(struct tss32* t, uint16_t port, unsigned count, int allow);
  * returns fn's value once it comes back through VEC_USER_RETURN. A trap that a
  * TRAP_TRY catches ends the excursion too (longjmp at CPL 0). */
 uint32_t run_user(uint32_t (*fn)(void), uint32_t user_eflags);
+/* Puts run_user's VEC_USER_RETURN handler back (after a test replaced it). */
+void sys_restore_user_return(void);
 
 /* The frame of an exception from CPL 3: trap_frame then the outer SS:ESP, then
  * (from VM86) ES DS FS GS. */

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/exceptions.h"
+#include "core/interp/x87.h"
 #include "core/interp/sensitive.h"
 #include "core/mmu.h"
 
@@ -59,6 +60,7 @@ void Machine::reset_cpu() {
   s.dr[7] = 0x400;
   s.msr.pat = 0x0007040600070406ull;
   s.msr.apic_base = 0xFEE00900ull;
+  x87::power_on(v);
   v.a20_mask = ~0ull;
   tlb_flush_all(v);
   if (engine_) engine_->state_changed(v);

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "core/cpu_state.h"
+#include "core/device.h"
 #include "core/stats.h"
 
 namespace kasou {
@@ -42,7 +43,6 @@ struct SoftTlb {
 namespace tlb_attr {
 inline constexpr uint8_t kGlobal = 1;  // G=1 with CR4.PGE: survives CR3 reloads
 inline constexpr uint8_t kLarge = 2;   // a 4 KiB piece of a 2 MiB / 4 MiB page
-inline constexpr uint8_t kExec = 4;    // instruction fetch allowed (NX clear) for this view
 }  // namespace tlb_attr
 
 enum class ExitRequest : uint8_t {
@@ -77,6 +77,15 @@ struct Vcpu {
   // page (INVLPG then drops every piece of that page).
   uint8_t tlb_attrs[2][kTlbEntries] = {};
   bool tlb_has_large = false;
+
+  // The x87 error pins of the MS-DOS compatibility mode (CR0.NE=0; SDM vol. 1
+  // D.2). FERR# is asserted when a waiting FP/MMX instruction finds an unmasked
+  // exception pending, and released when FSW.ES clears; the board wires it to
+  // IRQ13. IGNNE# is the board's input (the PC asserts it on a write to port F0h):
+  // while it is asserted the CPU does not freeze on the error; it drops with FERR#.
+  IrqLine fpu_ferr;
+  bool fpu_ferr_asserted = false;
+  bool fpu_ignne = false;
 
   uint64_t instructions_retired() const { return insn_base - static_cast<uint64_t>(budget); }
   // Make generated code return to the dispatcher at its next block entry.

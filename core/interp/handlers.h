@@ -17,6 +17,11 @@ void register_string_handlers(HandlerTable& t);   // string.cpp: MOVS, CMPS, SCA
 void register_control_handlers(HandlerTable& t);  // control.cpp: JMP, Jcc, CALL, RET, LOOP*, JCXZ
 void register_system_handlers(HandlerTable& t);   // system.cpp: IN/OUT, HLT, CLI/STI, INT*, CPUID, RDTSC, UD2, NOP
 void register_privileged_handlers(HandlerTable& t);  // privileged.cpp: LGDT..LTR, SMSW/LMSW/CLTS, INVLPG, MSRs, SYSENTER/SYSEXIT, LAR/LSL/VERR/VERW/ARPL
+void register_x87_handlers(HandlerTable& t);      // x87.cpp: x87 loads/stores, arithmetic, compares, transcendentals (on the host FPU)
+void register_x87_env_handlers(HandlerTable& t);  // x87_env.cpp: FNINIT FNCLEX FLDCW FNSTCW FNSTSW FNSTENV FLDENV FNSAVE FRSTOR FWAIT FXSAVE FXRSTOR
+// mmx.cpp: the Pentium MMX instructions. Their mnemonics are shared with SSE2's XMM
+// forms, which it hands to the handler registered before it: register it last.
+void register_mmx_handlers(HandlerTable& t);
 
 // privileged.cpp: MOV to/from CRn/DRn (data.cpp's MOV hands these forms over), and
 // the control-register writes with their checks (#GP(0)), PDPTE loads and TLB

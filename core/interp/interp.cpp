@@ -26,6 +26,9 @@ HandlerTable build_table() {
   register_control_handlers(t);
   register_system_handlers(t);
   register_privileged_handlers(t);
+  register_x87_handlers(t);
+  register_x87_env_handlers(t);
+  register_mmx_handlers(t);  // after any SSE registration: it chains the non-MMX forms
   return t;
 }
 

@@ -43,6 +43,7 @@ struct SoftTlb {
 namespace tlb_attr {
 inline constexpr uint8_t kGlobal = 1;  // G=1 with CR4.PGE: survives CR3 reloads
 inline constexpr uint8_t kLarge = 2;   // a 4 KiB piece of a 2 MiB / 4 MiB page
+inline constexpr uint8_t kExec = 4;    // instruction fetch allowed (NX clear) for this view
 }  // namespace tlb_attr
 
 enum class ExitRequest : uint8_t {

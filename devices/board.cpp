@@ -20,6 +20,7 @@
 #include "devices/pit.h"
 #include "devices/port92.h"
 #include "devices/uart16550.h"
+#include "devices/vga.h"
 #include "disks/raw_image.h"
 
 namespace kasou {
@@ -101,6 +102,11 @@ Board build_board(Machine& m, const BoardOptions& opts) {
   b.com2 = m.add_device(std::make_unique<Uart16550>(m.io(), host, 0x2F8, irq(3), nullptr, nullptr, "com2"));
   if (opts.chipset.enabled) build_chipset(m, b, opts.chipset);
 
+  // VGA: ports 0x3B0-0x3DF, 0x1CE/0x1CF; window 0xA0000-0xBFFFF; LFB (later PCI BAR0 of 1234:1111).
+  if (opts.vga) {
+    b.vga = m.add_device(std::make_unique<Vga>(opts.vga_config, [&m] { return m.now_ns(); }));
+    b.vga->attach(m.io(), m.memory());
+  }
   return b;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "devices/char_sink.h"
+#include "devices/vga.h"
 
 namespace kasou {
 
@@ -61,6 +62,11 @@ struct BoardOptions {
   CharSink* debugcon = nullptr;   // port 0xE9 output
   CharSource* serial_in = nullptr;  // COM1 input (nullptr: none)
   ChipsetOptions chipset{};
+  // The VGA (std VGA + Bochs VBE: ports 0x3B0-0x3DF and 0x1CE/0x1CF, window
+  // 0xA0000-0xBFFFF, LFB at vga_config.lfb_base). Off unless asked for, so guests
+  // that do not use it keep 0xA0000 as RAM and run without it.
+  bool vga = false;
+  VgaConfig vga_config{};
 };
 
 // The devices build_board() created (owned by the machine), for the frontend:
@@ -81,6 +87,7 @@ struct Board {
   Piix3Ide* ide = nullptr;
   Piix4Pm* pm = nullptr;
   FwCfg* fw_cfg = nullptr;
+  Vga* vga = nullptr;  // when BoardOptions::vga
 };
 
 Board build_board(Machine& m, const BoardOptions& opts);

@@ -189,6 +189,16 @@ void Vga::vga_write(uint16_t port, uint8_t v) {
 // ---------------------------------------------------------------------------------
 // Bochs VBE dispi
 
+uint16_t Vga::dispi_read(uint16_t index) {
+  st_.vbe_index = index;
+  return vbe_read_data();
+}
+
+void Vga::dispi_write(uint16_t index, uint16_t value) {
+  st_.vbe_index = index;
+  vbe_write_data(value);
+}
+
 uint16_t Vga::vbe_read_data() const {
   uint16_t i = st_.vbe_index;
   if (i == dispi::kVideoMemory64K) return static_cast<uint16_t>(vram_.size() >> 16);

@@ -117,6 +117,11 @@ class Vga : public Device, public IoHandler, public MmioHandler {
   uint64_t mmio_read(uint64_t offset, unsigned size_bytes) override;
   void mmio_write(uint64_t offset, uint64_t value, unsigned size_bytes) override;
 
+  // A dispi register by index, as the index/data port pair reaches it (the index
+  // register is left pointing at it, as QEMU's MMIO view of dispi does).
+  uint16_t dispi_read(uint16_t index);
+  void dispi_write(uint16_t index, uint16_t value);
+
   // Byte access to the window as the CPU sees it (through the GC/sequencer logic).
   uint8_t window_read(uint32_t offset);
   void window_write(uint32_t offset, uint8_t value);

@@ -30,6 +30,12 @@ int main(int argc, char** argv) {
                     "emulate every privileged instruction out of line, as classic trap-and-emulate (for comparison)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
+  run_cmd->add_flag("--vga", run.vga, "attach the VGA (std VGA with Bochs VBE); implied by --screen-dump and --screenshot");
+  CLI::Option* dump_opt = run_cmd->add_option("--screen-dump", run.screen_dump,
+                                              "write the VGA text screen to FILE at exit (UTF-8, one line per row)");
+  run_cmd->add_option("--screen-dump-every", run.screen_dump_every_ms,
+                      "also rewrite the screen dump every N milliseconds of virtual time")->needs(dump_opt);
+  run_cmd->add_option("--screenshot", run.screenshot, "write the VGA picture to FILE (PNG) at exit");
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {

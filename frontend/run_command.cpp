@@ -2,6 +2,7 @@
 #include "frontend/run_command.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "core/interp/interp_engine.h"
 #include "core/machine.h"
 #include "devices/board.h"
+#include "devices/vga.h"
 #include "firmware/linux_boot.h"
 #include "firmware/multiboot.h"
 #include "frontend/stats_output.h"
@@ -28,6 +30,34 @@ std::unique_ptr<CharSink> open_sink(const std::string& spec, const char* what) {
   throw std::runtime_error(fmt::format("{}: '{}' is not stdio, none or file:PATH", what, spec));
 }
 
+void write_text_file(const std::string& path, const std::string& text, const char* what) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (!f) throw std::runtime_error(fmt::format("{}: cannot open {} for writing", what, path));
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (std::fclose(f) != 0 || !ok) throw std::runtime_error(fmt::format("{}: cannot write {}", what, path));
+}
+
+// No BIOS runs before a multiboot or Linux kernel: leave the VGA in 80x25 text mode
+// as the BIOS would, with the 8x16 font of Debian's VGA BIOS when it is installed.
+void vga_text_mode_without_bios(Vga& vga, bool want_font) {
+  std::optional<std::array<uint8_t, 4096>> font;
+  if (std::filesystem::exists(kDefaultVgaBiosPath)) font = find_vga_font16(read_vga_bios());
+  if (!font && want_font)
+    fmt::print(stderr, "kasou: note: no 8x16 font found in {} (Debian package seabios): the screenshot "
+               "shows text without glyphs\n", kDefaultVgaBiosPath);
+  vga.set_text_mode3(font ? font->data() : nullptr);
+}
+
+// --screen-dump-every: rewrites the dump every `period_ns` of virtual time.
+void schedule_screen_dumps(Scheduler& s, Vga& vga, const std::string& path, uint64_t period_ns) {
+  auto kind = std::make_shared<EventKind>();
+  *kind = s.register_kind("screen-dump", [&s, &vga, path, period_ns, kind](uint64_t, int64_t) {
+    write_text_file(path, vga.text_dump(), "--screen-dump");
+    s.schedule_in(period_ns, *kind);
+  });
+  s.schedule_in(period_ns, *kind);
+}
+
 }  // namespace
 
 int run_command(const RunOptions& o) {
@@ -43,7 +73,8 @@ int run_command(const RunOptions& o) {
     if (o.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
     BoardOptions board_opts{serial.get(), debugcon.get()};
     board_opts.serial_in = serial_in.get();
-    build_board(m, board_opts);
+    board_opts.vga = o.vga || !o.screen_dump.empty() || !o.screenshot.empty();
+    Board board = build_board(m, board_opts);
     if (o.engine == "interp") {
       m.set_engine(std::make_unique<InterpEngine>(m.decoder(), o.trace_exec));
     } else {
@@ -63,6 +94,14 @@ int run_command(const RunOptions& o) {
       if (!o.initrd.empty()) throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
       load_multiboot(m, image, o.kernel, o.append);
     }
+    if (board.vga) {
+      vga_text_mode_without_bios(*board.vga, !o.screenshot.empty());
+      if (!o.screen_dump.empty()) {
+        write_text_file(o.screen_dump, board.vga->text_dump(), "--screen-dump");  // a bad path fails now
+        if (o.screen_dump_every_ms)
+          schedule_screen_dumps(m.scheduler(), *board.vga, o.screen_dump, o.screen_dump_every_ms * 1000000);
+      }
+    }
 
     RunLimits limits;
     limits.max_instructions = o.max_instructions;
@@ -70,6 +109,8 @@ int run_command(const RunOptions& o) {
     StopReason why = m.run(limits);
     if (serial) serial->flush();
     if (debugcon) debugcon->flush();
+    if (board.vga && !o.screen_dump.empty()) write_text_file(o.screen_dump, board.vga->text_dump(), "--screen-dump");
+    if (board.vga && !o.screenshot.empty()) write_png(o.screenshot, board.vga->render());
 
     int status;
     if (why == StopReason::kGuestExit) {

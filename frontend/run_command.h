@@ -26,6 +26,11 @@ struct RunOptions {
   bool trap_privileged = false;
   bool no_reboot = true;
   bool quiet = false;
+  // Display: the VGA is attached when --vga, --screen-dump or --screenshot asks for it.
+  bool vga = false;
+  std::string screen_dump;            // the text screen, written at exit...
+  uint64_t screen_dump_every_ms = 0;  // ...and every N virtual milliseconds (0: at exit only)
+  std::string screenshot;             // PNG of the display at exit
 };
 
 // Returns the process exit status.

@@ -12,6 +12,8 @@
 #include "core/physical_memory.h"
 #include "core/state_io.h"
 #include "devices/vga.h"
+#include "devices/vga_pci.h"
+#include "tests/unit/dev_fixture.h"
 
 namespace kasou {
 namespace {
@@ -687,6 +689,61 @@ TEST_CASE("vga: the VGA BIOS maps as an option ROM at 0xC0000, a missing file na
   CHECK((*font)['A' * 16 + 4] == 0x6C);
   CHECK((*font)[0xDB * 16 + 8] == 0xFF);
   CHECK_FALSE(find_vga_font16(std::vector<uint8_t>(8192, 0)).has_value());
+}
+
+TEST_CASE("vga: the PCI function 1234:1111: identity, BAR0 framebuffer, BAR2 registers, expansion ROM") {
+  using test::cfg_read;
+  using test::cfg_write;
+  PhysicalMemory mem(16 << 20);
+  IoBus io;
+  PciBus bus(io, mem);
+  Vga vga(VgaConfig{16 << 20, 0}, [] { return uint64_t{0}; });
+  vga.attach(io, mem);
+  std::vector<uint8_t> rom(4096, 0);
+  rom[0] = 0x55, rom[1] = 0xAA, rom[2] = 8;
+  VgaPci fn(vga, rom);
+  bus.attach(2, 0, fn);
+  CHECK(cfg_read(io, 2, 0, 0x00, 4) == 0x11111234u);
+  CHECK(cfg_read(io, 2, 0, 0x08, 4) == 0x03000002u);  // class 030000, revision 2
+  CHECK(cfg_read(io, 2, 0, 0x2C, 4) == 0x11001AF4u);
+  // BAR sizing: 16 MiB prefetchable memory, 4 KiB registers.
+  cfg_write(io, 2, 0, 0x10, 0xFFFFFFFF, 4);
+  CHECK(cfg_read(io, 2, 0, 0x10, 4) == 0xFF000008u);
+  cfg_write(io, 2, 0, 0x18, 0xFFFFFFFF, 4);
+  CHECK(cfg_read(io, 2, 0, 0x18, 4) == 0xFFFFF000u);
+  cfg_write(io, 2, 0, 0x10, 0xFD000000, 4);
+  cfg_write(io, 2, 0, 0x18, 0xFEB00000, 4);
+  cfg_write(io, 2, 0, 0x30, 0xFEB10001, 4);
+  cfg_write(io, 2, 0, 0x04, pci::kCmdMemory, 2);
+  // The framebuffer at the BAR.
+  mem.write(0xFD000010, 0xCAFEF00D, 4);
+  uint32_t got;
+  std::memcpy(&got, vga.vram() + 0x10, 4);
+  CHECK(got == 0xCAFEF00Du);
+  // Dispi registers in BAR2 at 0x500 + 2 * index.
+  CHECK(mem.read(0xFEB00500, 2) == dispi::kId5);
+  mem.write(0xFEB00500 + 2 * dispi::kXres, 800, 2);
+  mem.write(0xFEB00500 + 2 * dispi::kYres, 600, 2);
+  CHECK(vga.state().vbe[dispi::kXres] == 800);
+  CHECK(mem.read(0xFEB00500 + 2 * dispi::kXres, 4) == (600u << 16 | 800u));
+  CHECK(mem.read(0xFEB00500 + 2 * dispi::kVideoMemory64K, 2) == 256);
+  // The VGA ports at 0x400: a 16-bit write sets index and data.
+  mem.write(0xFEB00400 + 4, 0x0F02, 2);
+  CHECK(vga.state().seq[2] == 0x0F);
+  mem.write(0xFEB00400 + 2, 0x67, 1);
+  CHECK(mem.read(0xFEB00400 + 0x0C, 1) == 0x67);
+  // QEMU extension: size and byte order.
+  CHECK(mem.read(0xFEB00600, 4) == vga_pci::kQextSize);
+  CHECK(mem.read(0xFEB00604, 4) == vga_pci::kLittleEndian);
+  // The expansion ROM.
+  CHECK(mem.read(0xFEB10000, 2) == 0xAA55);
+  // Moving BAR0 moves the framebuffer.
+  cfg_write(io, 2, 0, 0x10, 0xFC000000, 4);
+  CHECK(mem.read(0xFC000010, 4) == 0xCAFEF00Du);
+  CHECK(mem.read(0xFD000010, 4) == 0xFFFFFFFFu);
+  // Video memory that is not a power of two cannot be a BAR.
+  Vga odd(VgaConfig{3 << 20, 0}, [] { return uint64_t{0}; });
+  CHECK_THROWS_AS(VgaPci{odd}, std::runtime_error);
 }
 
 TEST_CASE("vga: code page 437 to UTF-8") {

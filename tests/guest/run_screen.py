@@ -11,6 +11,10 @@ font (Debian package seabios); without it only their size is checked.
   run_screen.py --elf vga_text.elf --screen vga_text.screen --kasou build/kasou --engine jit
   run_screen.py --elf vga_gfx.elf --append mode13h --size 640x400 --kasou build/kasou
 
+With --periodic, kasou also runs the program with "hang" on its command line (it
+spins instead of exiting) and --screen-dump-every: the dump must show the expected
+screen while the guest still runs.
+
 Exit status: 0 pass, 1 fail, 77 skipped (qemu-system-i386 not installed)."""
 import argparse
 import json
@@ -114,6 +118,32 @@ def qemu_screendump(qemu, elf, append, last_line, timeout, tmp):
     return w, h, [[tuple(body[(y * w + x) * 3:(y * w + x) * 3 + 3]) for x in range(w)] for y in range(h)]
 
 
+def periodic_dump(args, want, tmp):
+    """--screen-dump-every: the dump shows the screen while the guest still runs."""
+    dump = os.path.join(tmp, "periodic.txt")
+    cmd = [args.kasou, "run", "--kernel", args.elf, "--engine", args.engine, "--serial", "none", "-q",
+           "--append", "hang", "--screen-dump", dump, "--screen-dump-every", "5"]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seen = ""
+    try:
+        deadline = time.monotonic() + args.timeout
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(dump):
+                seen = open(dump, encoding="utf-8").read()
+                if seen == want:
+                    break
+            time.sleep(0.05)
+        running = p.poll() is None
+    finally:
+        p.kill()
+        p.wait()
+    if seen == want and running:
+        print("--screen-dump-every: the dump showed the screen while the guest was running")
+        return True
+    print(f"--screen-dump-every: guest running={running}, last dump:\n{seen}")
+    return False
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--elf", required=True)
@@ -124,6 +154,7 @@ def main():
     ap.add_argument("--engine", default="jit")
     ap.add_argument("--qemu", default="")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--periodic", action="store_true", help="also check --screen-dump-every on a running guest")
     args = ap.parse_args()
 
     qemu = args.qemu if args.qemu and os.path.exists(args.qemu) else shutil.which("qemu-system-i386")
@@ -186,6 +217,8 @@ def main():
                 except (RuntimeError, OSError, ValueError) as e:
                     ok = False
                     print(f"QEMU screendump: {e}")
+        if args.periodic and args.screen:
+            ok &= periodic_dump(args, want, tmp)
     if err.strip():
         print("kasou stderr:\n" + "\n".join("  " + line for line in err.strip().splitlines()[-20:]))
     print("PASS" if ok else "FAIL")

@@ -58,9 +58,18 @@ static int retrace_seen(void) {
   return 1;
 }
 
+/* "hang" on the multiboot command line: spin after drawing instead of exiting, so
+ * that run_screen.py can watch --screen-dump-every rewrite the dump while the
+ * guest runs. */
+static int hang_requested(uint32_t magic, uint32_t info) {
+  const uint32_t* mbi = (const uint32_t*)info;
+  if (magic != 0x2BADB002 || !(mbi[0] & 4)) return 0;
+  for (const char* s = (const char*)mbi[4]; *s; s++)
+    if (!memcmp(s, "hang", 4)) return 1;
+  return 0;
+}
+
 int guest_main(uint32_t magic, uint32_t info) {
-  (void)magic;
-  (void)info;
   serial_init();
   printf("vga text test\n");
 
@@ -117,5 +126,7 @@ int guest_main(uint32_t magic, uint32_t info) {
    * can compare kasou's screenshot with QEMU's screendump pixel for pixel. */
   crtc_write(0x0A, crtc_read(0x0A) | 0x20);
   printf("cursor disabled: %s\n", (crtc_read(0x0A) & 0x20) ? "yes" : "no");
+  if (hang_requested(magic, info))
+    for (;;) __asm__ volatile("pause");
   return 0;
 }

@@ -37,7 +37,9 @@ class Scheduler {
   uint64_t now_ns() const { return now_ns_; }
   uint64_t next_deadline_ns() const { return events_.empty() ? kNever : events_.front().time_ns; }
   // Advances the clock (never backwards) and runs every event that is due, in time
-  // order (ties in scheduling order).
+  // order (ties in scheduling order). Callbacks run with the clock at the target
+  // time; `late_ns` says how long ago their event was due, so periodic events
+  // schedule their next one at (now - late + period).
   void advance_to(uint64_t time_ns);
 
   // Pending events, for save/restore and the statistics view.

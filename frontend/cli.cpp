@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--trace-blocks", run.trace_blocks, "print each new block: guest instructions and host code");
   run_cmd->add_flag("--trace-exec", run.trace_exec,
                     "print the CPU state at every block entry (every instruction with --single-step or the interpreter)");
+  run_cmd->add_flag("--realtime", run.realtime,
+                    "virtual time follows the host clock (idle guests sleep; RTC from the host); default: deterministic");
   run_cmd->add_flag("--trap-privileged", run.trap_privileged,
                     "emulate every privileged instruction out of line, as classic trap-and-emulate (for comparison)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");

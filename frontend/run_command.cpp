@@ -65,6 +65,7 @@ int run_command(const RunOptions& o) {
     MachineConfig cfg;
     cfg.ram_bytes = o.memory_mib << 20;
     cfg.reset_on_triple_fault = !o.no_reboot;
+    cfg.deterministic = !o.realtime;
     Machine m(cfg);
     auto serial = open_sink(o.serial, "--serial");
     auto debugcon = open_sink(o.debugcon, "--debugcon");

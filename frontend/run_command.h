@@ -24,6 +24,7 @@ struct RunOptions {
   bool trace_exec = false;
   bool single_step = false;
   bool trap_privileged = false;
+  bool realtime = false;        // virtual time follows the host clock (interactive use)
   bool no_reboot = true;
   bool quiet = false;
   // Display: the VGA is attached when --vga, --screen-dump or --screenshot asks for it.

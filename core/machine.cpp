@@ -123,7 +123,20 @@ void Machine::idle_until_event() {
     }
   }
   uint64_t now = sched_.now_ns();
-  if (deadline > now) idle_ns_ += deadline - now;
+  if (deadline > now) {
+    uint64_t step = deadline - now;
+    if (!config_.deterministic) {
+      // Realtime mode: an idle guest waits in real time (bounded, so limits and
+      // host input are still noticed), and virtual time moves by what passed.
+      constexpr uint64_t kMaxSleepNs = 10'000'000;
+      const auto t0 = std::chrono::steady_clock::now();
+      std::this_thread::sleep_for(std::chrono::nanoseconds(std::min(step, kMaxSleepNs)));
+      const uint64_t slept = static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
+      step = std::min(step, slept);
+    }
+    idle_ns_ += step;
+  }
   sync_clock();
 }
 

@@ -8,16 +8,18 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   kasou::RunOptions run;
-  std::string stats_format;
-  CLI::App* run_cmd = app.add_subcommand("run", "run a guest");
-  run_cmd->add_option("--kernel", run.kernel, "kernel to load: a multiboot (v1) ELF32 image or a Linux bzImage")->required();
-  run_cmd->add_option("--initrd", run.initrd, "initial ramdisk for a Linux kernel");
-  run_cmd->add_option("--append", run.append, "kernel command line");
-  run_cmd->add_option("--serial", run.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
+  kasou::VmConfig flags;  // what the command line says about the VM (overrides the VM file)
+  std::string vm_file, stats_format;
+  CLI::App* run_cmd = app.add_subcommand("run", "run a guest (a VM file and/or the options below)");
+  run_cmd->add_option("vm", vm_file, "VM file (TOML); options given here override it");
+  run_cmd->add_option("--kernel", flags.kernel, "kernel to load: a multiboot (v1) ELF32 image or a Linux bzImage");
+  run_cmd->add_option("--initrd", flags.initrd, "initial ramdisk for a Linux kernel");
+  run_cmd->add_option("--append", flags.append, "kernel command line");
+  run_cmd->add_option("--serial", flags.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
   run_cmd->add_option("--debugcon", run.debugcon, "debug console port 0xE9: stdio, none or file:PATH")->capture_default_str();
   run_cmd->add_option("--engine", run.engine, "jit (translation) or interp (reference interpreter)")
       ->check(CLI::IsMember({"jit", "interp"}))->capture_default_str();
-  run_cmd->add_option("-m,--memory", run.memory_mib, "guest RAM in MiB")->capture_default_str();
+  run_cmd->add_option("-m,--memory", flags.memory_mib, "guest RAM in MiB")->capture_default_str();
   run_cmd->add_option("--max-instructions", run.max_instructions, "stop after this many guest instructions");
   run_cmd->add_option("--timeout", run.timeout_seconds, "stop after this many seconds of host time");
   run_cmd->add_option("--stats", stats_format, "print statistics at exit (text or json)")
@@ -26,13 +28,13 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--trace-blocks", run.trace_blocks, "print each new block: guest instructions and host code");
   run_cmd->add_flag("--trace-exec", run.trace_exec,
                     "print the CPU state at every block entry (every instruction with --single-step or the interpreter)");
-  run_cmd->add_flag("--realtime", run.realtime,
+  run_cmd->add_flag("--realtime", flags.realtime,
                     "virtual time follows the host clock (idle guests sleep; RTC from the host); default: deterministic");
   run_cmd->add_flag("--trap-privileged", run.trap_privileged,
                     "emulate every privileged instruction out of line, as classic trap-and-emulate (for comparison)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
-  run_cmd->add_flag("--vga", run.vga, "attach the VGA (std VGA with Bochs VBE); implied by --screen-dump and --screenshot");
+  run_cmd->add_flag("--vga", flags.vga, "attach the VGA (std VGA with Bochs VBE); implied by --screen-dump and --screenshot");
   CLI::Option* dump_opt = run_cmd->add_option("--screen-dump", run.screen_dump,
                                               "write the VGA text screen to FILE at exit (UTF-8, one line per row)");
   run_cmd->add_option("--screen-dump-every", run.screen_dump_every_ms,
@@ -41,6 +43,25 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {
+    try {
+      if (!vm_file.empty()) run.vm = kasou::load_vm_config(vm_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "kasou: error: %s\n", e.what());
+      return 1;
+    }
+    auto given = [&](const char* opt) { return run_cmd->count(opt) > 0; };
+    kasou::VmConfig& vm = run.vm;
+    if (given("--kernel")) vm.kernel = flags.kernel;
+    if (given("--initrd")) vm.initrd = flags.initrd;
+    if (given("--append")) vm.append = flags.append;
+    if (given("--serial")) vm.serial = flags.serial;
+    if (given("--memory")) vm.memory_mib = flags.memory_mib;
+    if (given("--realtime")) vm.realtime = flags.realtime;
+    if (given("--vga")) vm.vga = flags.vga;
+    if (vm_file.empty() && !given("--kernel")) {
+      std::fprintf(stderr, "kasou: error: give a VM file or --kernel (see kasou run --help)\n");
+      return 1;
+    }
     if (run_cmd->count("--stats")) {
       run.stats = true;
       run.stats_json = stats_format == "json";

@@ -62,19 +62,22 @@ void schedule_screen_dumps(Scheduler& s, Vga& vga, const std::string& path, uint
 
 int run_command(const RunOptions& o) {
   try {
+    const VmConfig& vm = o.vm;
+    if (vm.kernel.empty())
+      throw ConfigError("no kernel to run: give --kernel (firmware boots with SeaBIOS come with the PC platform)");
     MachineConfig cfg;
-    cfg.ram_bytes = o.memory_mib << 20;
+    cfg.ram_bytes = vm.memory_mib << 20;
     cfg.reset_on_triple_fault = !o.no_reboot;
-    cfg.deterministic = !o.realtime;
+    cfg.deterministic = !vm.realtime;
     Machine m(cfg);
-    auto serial = open_sink(o.serial, "--serial");
+    auto serial = open_sink(vm.serial, "--serial");
     auto debugcon = open_sink(o.debugcon, "--debugcon");
     // With COM1 on stdout, stdin feeds COM1's receiver (a shell on the serial console).
     std::unique_ptr<CharSource> serial_in;
-    if (o.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
+    if (vm.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
     BoardOptions board_opts{serial.get(), debugcon.get()};
     board_opts.serial_in = serial_in.get();
-    board_opts.vga = o.vga || !o.screen_dump.empty() || !o.screenshot.empty();
+    board_opts.vga = vm.vga || !o.screen_dump.empty() || !o.screenshot.empty();
     Board board = build_board(m, board_opts);
     if (o.engine == "interp") {
       m.set_engine(std::make_unique<InterpEngine>(m.decoder(), o.trace_exec));
@@ -86,14 +89,14 @@ int run_command(const RunOptions& o) {
       jo.trap_privileged = o.trap_privileged;
       m.set_engine(make_jit_engine(m, jo));
     }
-    std::vector<uint8_t> image = read_file(o.kernel);
+    std::vector<uint8_t> image = read_file(vm.kernel);
     if (is_bzimage(image)) {
       std::vector<uint8_t> initrd;
-      if (!o.initrd.empty()) initrd = read_file(o.initrd);
-      load_linux(m, image, o.kernel, initrd, o.append, default_e820(m.memory().ram_bytes()));
+      if (!vm.initrd.empty()) initrd = read_file(vm.initrd);
+      load_linux(m, image, vm.kernel, initrd, vm.append, default_e820(m.memory().ram_bytes()));
     } else {
-      if (!o.initrd.empty()) throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
-      load_multiboot(m, image, o.kernel, o.append);
+      if (!vm.initrd.empty()) throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
+      load_multiboot(m, image, vm.kernel, vm.append);
     }
     if (board.vga) {
       vga_text_mode_without_bios(*board.vga, !o.screenshot.empty());

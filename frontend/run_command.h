@@ -5,16 +5,15 @@
 #include <cstdint>
 #include <string>
 
+#include "frontend/vm_config.h"
+
 namespace kasou {
 
+// What to run (the VM: from a TOML file and/or command-line flags) and how.
 struct RunOptions {
-  std::string kernel;
-  std::string append;           // kernel command line
-  std::string initrd;           // Linux initial ramdisk (with a bzImage kernel)
-  std::string serial = "stdio"; // stdio | none | file:PATH
+  VmConfig vm;
   std::string debugcon = "stdio";
   std::string engine = "jit";   // jit | interp
-  uint64_t memory_mib = 128;
   uint64_t max_instructions = 0;
   double timeout_seconds = 0;
   bool stats = false;
@@ -24,11 +23,9 @@ struct RunOptions {
   bool trace_exec = false;
   bool single_step = false;
   bool trap_privileged = false;
-  bool realtime = false;        // virtual time follows the host clock (interactive use)
   bool no_reboot = true;
   bool quiet = false;
-  // Display: the VGA is attached when --vga, --screen-dump or --screenshot asks for it.
-  bool vga = false;
+  // Display: the VGA is attached when vm.vga, --screen-dump or --screenshot asks for it.
   std::string screen_dump;            // the text screen, written at exit...
   uint64_t screen_dump_every_ms = 0;  // ...and every N virtual milliseconds (0: at exit only)
   std::string screenshot;             // PNG of the display at exit

@@ -867,7 +867,7 @@ void IdeChannel::save(StateWriter& w, const std::string& section) const {
   for (const auto& p : drives_) {
     w.put(p->st_);
     w.put(static_cast<uint32_t>(p->buf_.size()));
-    w.put_bytes(p->buf_.data(), p->buf_.size());
+    if (!p->buf_.empty()) w.put_bytes(p->buf_.data(), p->buf_.size());
   }
   w.end_section();
 }
@@ -883,7 +883,7 @@ void IdeChannel::load(StateReader& r, const std::string& section) {
     r.get(n);
     if (n > (1u << 20)) throw StateError("state: " + section + ": buffer too large");
     p->buf_.resize(n);
-    r.get_bytes(p->buf_.data(), n);
+    if (n) r.get_bytes(p->buf_.data(), n);
     if (p->st_.buf_len > n || p->st_.buf_pos > p->st_.buf_len) throw StateError("state: " + section + ": bad buffer");
     if (p->kind() == IdeDrive::Kind::kCdrom && p->st_.media_present && !p->backend_) {
       log_.warn(section + ": the saved state has a disc in the drive but none is attached");

@@ -117,8 +117,9 @@ void PciFunction::add_io_bar(unsigned bar, uint32_t size, unsigned widths) {
   b.kind = BarKind::kIo;
   b.size = size;
   b.widths = widths;
-  // x86 I/O space is 64 KiB: the upper 16 address bits are hardwired to 0, as on the PIIX.
-  init32(static_cast<uint8_t>(pci::kBar0 + 4 * bar), 0x1, ~(size - 1) & 0xFFFCu);
+  // All 32 address bits are writable (as QEMU has them; SeaBIOS sizes I/O BARs with a
+  // 32-bit mask); only addresses below 64 KiB are mapped.
+  init32(static_cast<uint8_t>(pci::kBar0 + 4 * bar), 0x1, ~(size - 1) & ~3u);
 }
 
 void PciFunction::add_mem_bar(unsigned bar, uint32_t size, bool prefetchable, MmioHandler* direct) {
@@ -218,7 +219,7 @@ void PciFunction::update_mappings() {
     uint64_t base = 0;
     bool enabled = false;
     if (b.kind == BarKind::kIo) {
-      base = cfg32(static_cast<uint8_t>(pci::kBar0 + 4 * i)) & 0xFFFC;
+      base = cfg32(static_cast<uint8_t>(pci::kBar0 + 4 * i)) & ~3u;
       enabled = cmd & pci::kCmdIo;
     } else if (b.kind == BarKind::kMem) {
       base = cfg32(static_cast<uint8_t>(pci::kBar0 + 4 * i)) & ~0xFu;
@@ -229,7 +230,7 @@ void PciFunction::update_mappings() {
       enabled = (cmd & pci::kCmdMemory) && (r & 1);
     }
     // All ones (sizing in progress) and 0 are not addresses.
-    const uint64_t all_ones = (b.kind == BarKind::kIo ? 0xFFFFu : 0xFFFFFFFFu) & ~uint64_t{b.size - 1} & ~uint64_t{3};
+    const uint64_t all_ones = 0xFFFFFFFFu & ~uint64_t{b.size - 1} & ~uint64_t{3};
     const bool want = enabled && base != 0 && (base & ~uint64_t{0xF}) != (all_ones & ~uint64_t{0xF});
     if (b.mapped && (!want || b.base != base)) unmap_bar(b);
     if (want && !b.mapped) try_map_bar(i, b, base);

@@ -14,9 +14,11 @@
 // the device declares size and kind; the guest sizes them by writing all ones; when
 // the command register enables I/O or memory decoding and the BAR holds a usable
 // address, the range is registered on the IoBus / PhysicalMemory (and taken away
-// again when the guest moves it or disables decoding). An I/O BAR is only mapped
-// over free ports and a memory BAR only above RAM (the host bridge claims RAM
-// addresses first), as the bus would decide. Memory BARs are at least 4 KiB.
+// again when the guest moves it or disables decoding). An I/O BAR (32 writable
+// address bits, as QEMU's: SeaBIOS sizes them with a 32-bit mask) is only mapped
+// below 64 KiB and over free ports, a memory BAR only above RAM (the host bridge
+// claims RAM addresses first), as the bus would decide. Memory BARs are at least
+// 4 KiB.
 //
 // INTx: a function drives its interrupt pin (INTA#..INTD#, config 0x3D) through
 // the bus, which swizzles it as the i440FX board wires the slots (PIRQ =

@@ -116,7 +116,7 @@ TEST_CASE("pci: BAR sizing, mapping when decoding is enabled, moving and unmappi
   r.bus.attach(3, 0, dev);
   // Sizing: write all ones, read back the size mask with the type bits.
   cfg_write(r.io, 3, 0, 0x10, 0xFFFFFFFF, 4);
-  CHECK(cfg_read(r.io, 3, 0, 0x10, 4) == 0x0000FFF1u);
+  CHECK(cfg_read(r.io, 3, 0, 0x10, 4) == 0xFFFFFFF1u);  // 32-bit mask, as SeaBIOS expects
   cfg_write(r.io, 3, 0, 0x14, 0xFFFFFFFF, 4);
   CHECK(cfg_read(r.io, 3, 0, 0x14, 4) == 0xFFFFF000u);
   cfg_write(r.io, 3, 0, 0x18, 0xFFFFFFFF, 4);  // no BAR2
@@ -167,13 +167,19 @@ TEST_CASE("pci: BARs over taken ports, inside RAM or beyond 4 GiB are not mapped
   TestFunction dev;
   r.bus.attach(3, 0, dev);
   cfg_write(r.io, 3, 0, 0x10, 0xCF8, 4);  // over the configuration ports
+  cfg_write(r.io, 3, 0, 0x10, 0x10000, 4);  // beyond 64 KiB
+  cfg_write(r.io, 3, 0, 0x04, pci::kCmdIo, 2);
+  CHECK(dev.bar_mapped_base(0) == 0);
+  CHECK(dev.log().last().find("64 KiB") != std::string::npos);
+  cfg_write(r.io, 3, 0, 0x04, 0, 2);
+  cfg_write(r.io, 3, 0, 0x10, 0xCF8, 4);
   cfg_write(r.io, 3, 0, 0x14, 0x00100000, 4);  // inside RAM
   cfg_write(r.io, 3, 0, 0x04, pci::kCmdIo | pci::kCmdMemory, 2);
   CHECK(dev.bar_mapped_base(0) == 0);
   CHECK(dev.bar_mapped_base(1) == 0);
   CHECK(r.io.handler(0xCF8) == &r.bus);
   CHECK(r.mem.page(0x100000).kind == PageKind::kRam);
-  CHECK(dev.log().count() == 2);
+  CHECK(dev.log().count() == 3);
   CHECK(dev.log().last().find("inside RAM") != std::string::npos);
   // Moved somewhere usable, they map.
   cfg_write(r.io, 3, 0, 0x10, 0xC100, 4);

@@ -1,4 +1,5 @@
-/* Differential test of the user-level integer instructions of an i686: every
+/* Differential test of the user-level instructions of an i686 (integer here; x87
+ * and MMX in forms_x87.h and forms_mmx.h, with their own generators): every
  * form in the forms_*.h tables runs on deterministic boundary and random
  * inputs (registers, flags, memory), and one transcript line per case records
  * the inputs and what changed (registers, flags minus the undefined ones,
@@ -47,9 +48,11 @@
 #include "forms_muldiv.h"
 #include "forms_shift.h"
 #include "forms_stack.h"
+#include "forms_x87.h"
+#include "forms_mmx.h"
 
 enum { C_ALU2, C_ALU1, C_SHIFT, C_SHD, C_MULDIV, C_BSF, C_BT, C_BCD, C_STR, C_STACK, C_PUSHF, C_POPF, C_LOOP,
-       C_LEA, C_CX8, C_XLAT, C_CMPXCHG };
+       C_LEA, C_CX8, C_XLAT, C_CMPXCHG, C_X87, C_MMX };
 enum { L_NONE, L_EAX, L_ECX, L_EDX, L_EBX, L_EBP, L_ESI, L_EDI, L_AH, L_BH, L_M, L_IMM };
 enum { FAM_NONE, FAM_LOGIC, FAM_MUL, FAM_DIV, FAM_BT, FAM_BSF, FAM_AAA, FAM_DAA, FAM_AAM, FAM_SHL, FAM_SAR,
        FAM_ROT, FAM_SHD };
@@ -77,7 +80,7 @@ enum { R_NONE, R_REP, R_REPNE };
 #define PUSHF_SHOWN 0xFFE7CDFFu
 
 #define ALL_FORMS FORMS_ALU FORMS_SHIFT FORMS_MULDIV FORMS_BITS FORMS_MOV FORMS_LEA FORMS_BCD FORMS_JUMP FORMS_LOOP \
-  FORMS_STACK FORMS_STRING
+  FORMS_STACK FORMS_STRING FORMS_X87 FORMS_MMX
 
 /* ---- The bodies: each is the instruction(s) under test, then a jump back. ---- */
 #define F(name, cls, w, a, b, fam, arg, text)                                                           \
@@ -221,7 +224,7 @@ static void place(int loc, int w, uint32_t v) {
  * at once. The inputs of a case go to ibuf first, printed once the generator has
  * accepted the case. */
 struct text {
-  char b[480];
+  char b[800];
   unsigned n;
 };
 static struct text ibuf, line;
@@ -637,6 +640,10 @@ static int gen_cmpxchg(const struct form* f, int i) {
   return 0;
 }
 
+#define KASOU_X87_GENERATORS
+#include "forms_x87.h"
+#include "forms_mmx.h"
+
 static int gen_case(const struct form* f, int i) {
   switch (f->cls) {
     case C_ALU2: return gen_alu2(f, i);
@@ -656,6 +663,8 @@ static int gen_case(const struct form* f, int i) {
     case C_CX8: return gen_cx8(f, i);
     case C_XLAT: return gen_xlat(f, i);
     case C_CMPXCHG: return gen_cmpxchg(f, i);
+    case C_X87: return gen_x87(f, i);
+    case C_MMX: return gen_mmx(f, i);
     default: return 1;
   }
 }
@@ -688,6 +697,10 @@ static void print_result(const struct form* f, const struct regs* in, int vec, c
   t_kv(&line, "f", fl, tc.fshow == FLAGS_SHOWN ? 3 : 8);
   for (int k = 0; k < tc.nd; k++) {
     const struct dump* d = &tc.d[k];
+    if (d->tag == 'x' || d->tag == 'y' || d->tag == 'z' || d->tag == 'f') { /* x87 state (forms_x87.h) */
+      x87_dump(&line, d);
+      continue;
+    }
     char tag[3] = {' ', d->tag, 0};
     if (d->len == 4) {
       t_kv(&line, tag + 1, rd32(d->addr) & d->mask, 8);

@@ -137,7 +137,7 @@ constexpr uint64_t kCr0Defined = cr0::PE | cr0::MP | cr0::EM | cr0::TS | cr0::NE
 // CR4 bits of the features this CPU reports in CPUID; setting any other is #GP(0).
 // (OSFXSR/OSXMMEXCPT join when FXSR/SSE do, MCE with machine checks, VME/PVI with
 // the virtual-8086 extensions.)
-constexpr uint64_t kCr4Supported = cr4::TSD | cr4::DE | cr4::PSE | cr4::PAE | cr4::PGE | cr4::PCE;
+constexpr uint64_t kCr4Supported = cr4::TSD | cr4::DE | cr4::PSE | cr4::PAE | cr4::PGE | cr4::PCE | cr4::OSFXSR;
 
 // Loads the four PAE page-directory-pointer-table entries at CR3 (the check a CPU
 // makes when it loads its PDPTE registers): #GP(0) if a present one has a reserved

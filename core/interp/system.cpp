@@ -142,8 +142,9 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
     std::memcpy(&dx, kVendor + 4, 4);
     std::memcpy(&c, kVendor + 8, 4);
   };
-  // Leaf 1 EDX: DE (CR4.DE, DR4/DR5), PSE, TSC, MSR, PAE, CX8, SEP (SYSENTER/SYSEXIT),
-  // MTRR, PGE, CMOV, PAT.
+  // Leaf 1 EDX: FPU, DE (CR4.DE, DR4/DR5), PSE, TSC, MSR, PAE, CX8, SEP (SYSENTER/SYSEXIT),
+  // MTRR, PGE, CMOV (and FCMOV/FCOMI), PAT, MMX, FXSR (FXSAVE/FXRSTOR, CR4.OSFXSR).
+  constexpr uint32_t kFpu = 1u << 0, kMmx = 1u << 23, kFxsr = 1u << 24;
   constexpr uint32_t kDe = 1u << 2, kPse = 1u << 3, kTsc = 1u << 4, kMsr = 1u << 5, kPae = 1u << 6,
                      kCx8 = 1u << 8, kSep = 1u << 11, kMtrr = 1u << 12, kPge = 1u << 13,
                      kCmov = 1u << 15, kPat = 1u << 16;
@@ -155,7 +156,7 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
     case 1:
     default:  // leaves past the maximum return the highest basic leaf (as Intel CPUs do)
       a = 0x00000663;  // family 6, model 6, stepping 3
-      dx = kDe | kPse | kTsc | kMsr | kPae | kCx8 | kSep | kMtrr | kPge | kCmov | kPat;
+      dx = kFpu | kDe | kPse | kTsc | kMsr | kPae | kCx8 | kSep | kMtrr | kPge | kCmov | kPat | kMmx | kFxsr;
       break;
   }
   s.gpr[kRax] = a;

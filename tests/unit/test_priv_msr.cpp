@@ -344,9 +344,9 @@ TEST_CASE("priv: CPUID reports the implemented system features") {
   CHECK(l0.a == 1);
   const Cpuid l1 = cpuid(c, 1);
   CHECK(l1.a == 0x663);
-  // DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT; no FPU, VME, MCE, APIC, MCA, PSE-36.
-  const uint32_t expected = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 11) |
-                            (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16);
+  // FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT MMX FXSR; no VME, MCE, APIC, MCA, PSE-36, SSE.
+  const uint32_t expected = (1u << 0) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |
+                            (1u << 11) | (1u << 12) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 23) | (1u << 24);
   CHECK(l1.d == expected);
   CHECK(l1.c == 0);
   CHECK(cpuid(c, 0x80000000u).a == 0x80000001u);

@@ -21,6 +21,7 @@
 #include "devices/port92.h"
 #include "devices/uart16550.h"
 #include "devices/vga.h"
+#include "devices/vga_pci.h"
 #include "disks/raw_image.h"
 
 namespace kasou {
@@ -96,6 +97,8 @@ Board build_board(Machine& m, const BoardOptions& opts) {
       std::make_unique<I8042>(m.io(), host, irq(1), irq(12), [p92](bool on) { p92->set_kbc_a20(on); }));
 
   m.add_device(std::make_unique<DebugConsole>(m.io(), 0xE9, opts.debugcon));
+  // QEMU's debugcon port, where SeaBIOS writes its log.
+  m.add_device(std::make_unique<DebugConsole>(m.io(), 0x402, opts.debugcon));
   m.add_device(std::make_unique<DebugExit>(m, 0xF4));
   m.add_device(std::make_unique<PostPort>(m.io()));
   b.com1 = m.add_device(std::make_unique<Uart16550>(m.io(), host, 0x3F8, irq(4), opts.serial, opts.serial_in, "com1"));
@@ -104,8 +107,14 @@ Board build_board(Machine& m, const BoardOptions& opts) {
 
   // VGA: ports 0x3B0-0x3DF, 0x1CE/0x1CF; window 0xA0000-0xBFFFF; LFB (later PCI BAR0 of 1234:1111).
   if (opts.vga) {
-    b.vga = m.add_device(std::make_unique<Vga>(opts.vga_config, [&m] { return m.now_ns(); }));
+    VgaConfig vc = opts.vga_config;
+    if (b.pci) vc.lfb_base = 0;  // the PCI BAR maps the framebuffer
+    b.vga = m.add_device(std::make_unique<Vga>(vc, [&m] { return m.now_ns(); }));
     b.vga->attach(m.io(), m.memory());
+    if (b.pci) {
+      b.vga_pci = m.add_device(std::make_unique<VgaPci>(*b.vga, opts.vga_rom));
+      b.pci->attach(2, 0, *b.vga_pci);
+    }
   }
   return b;
 }

@@ -33,6 +33,7 @@ class Piix3Isa;
 class Piix3Ide;
 class Piix4Pm;
 class FwCfg;
+class VgaPci;
 
 // One IDE drive position of the chipset.
 struct IdeDriveOptions {
@@ -67,6 +68,9 @@ struct BoardOptions {
   // that do not use it keep 0xA0000 as RAM and run without it.
   bool vga = false;
   VgaConfig vga_config{};
+  // With the chipset, the VGA is PCI device 1234:1111 at 00:02.0 (framebuffer in
+  // BAR0) and this option ROM (vgabios-stdvga.bin) is its expansion ROM.
+  std::vector<uint8_t> vga_rom;
 };
 
 // The devices build_board() created (owned by the machine), for the frontend:
@@ -88,6 +92,7 @@ struct Board {
   Piix4Pm* pm = nullptr;
   FwCfg* fw_cfg = nullptr;
   Vga* vga = nullptr;  // when BoardOptions::vga
+  VgaPci* vga_pci = nullptr;  // when BoardOptions::vga with the chipset
 };
 
 Board build_board(Machine& m, const BoardOptions& opts);

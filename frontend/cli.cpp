@@ -15,6 +15,11 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--kernel", flags.kernel, "kernel to load: a multiboot (v1) ELF32 image or a Linux bzImage");
   run_cmd->add_option("--initrd", flags.initrd, "initial ramdisk for a Linux kernel");
   run_cmd->add_option("--append", flags.append, "kernel command line");
+  std::vector<std::string> disks;
+  run_cmd->add_option("--bios", flags.bios, "BIOS image for firmware boots (default: Debian's SeaBIOS)");
+  run_cmd->add_option("--disk", disks, "hard-disk image (raw); repeat for more disks (IDE)");
+  run_cmd->add_option("--cdrom", flags.cdrom, "CD-ROM image (ISO)");
+  run_cmd->add_option("--boot", flags.boot_order, "firmware boot order: c = hard disk, d = CD-ROM (e.g. dc)");
   run_cmd->add_option("--serial", flags.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
   run_cmd->add_option("--debugcon", run.debugcon, "debug console port 0xE9: stdio, none or file:PATH")->capture_default_str();
   run_cmd->add_option("--engine", run.engine, "jit (translation) or interp (reference interpreter)")
@@ -58,8 +63,15 @@ int main(int argc, char** argv) {
     if (given("--memory")) vm.memory_mib = flags.memory_mib;
     if (given("--realtime")) vm.realtime = flags.realtime;
     if (given("--vga")) vm.vga = flags.vga;
-    if (vm_file.empty() && !given("--kernel")) {
-      std::fprintf(stderr, "kasou: error: give a VM file or --kernel (see kasou run --help)\n");
+    if (given("--bios")) vm.bios = flags.bios;
+    if (given("--cdrom")) vm.cdrom = flags.cdrom;
+    if (given("--boot")) vm.boot_order = flags.boot_order;
+    if (given("--disk")) {
+      vm.disks.clear();
+      for (const auto& d : disks) vm.disks.push_back({d, false});
+    }
+    if (vm_file.empty() && !given("--kernel") && !given("--disk") && !given("--cdrom") && !given("--bios")) {
+      std::fprintf(stderr, "kasou: error: give a VM file, --kernel, or --disk/--cdrom to boot (see kasou run --help)\n");
       return 1;
     }
     if (run_cmd->count("--stats")) {

@@ -12,7 +12,9 @@
 #include "devices/board.h"
 #include "devices/vga.h"
 #include "firmware/linux_boot.h"
+#include "devices/fw_cfg.h"
 #include "firmware/multiboot.h"
+#include "firmware/seabios.h"
 #include "frontend/stats_output.h"
 #include "jit/jit_engine.h"
 
@@ -63,8 +65,9 @@ void schedule_screen_dumps(Scheduler& s, Vga& vga, const std::string& path, uint
 int run_command(const RunOptions& o) {
   try {
     const VmConfig& vm = o.vm;
-    if (vm.kernel.empty())
-      throw ConfigError("no kernel to run: give --kernel (firmware boots with SeaBIOS come with the PC platform)");
+    // Without a kernel to load directly, the machine boots its firmware (SeaBIOS)
+    // from the disks and CD-ROM, as a PC does.
+    const bool firmware_boot = vm.kernel.empty();
     MachineConfig cfg;
     cfg.ram_bytes = vm.memory_mib << 20;
     cfg.reset_on_triple_fault = !o.no_reboot;
@@ -77,7 +80,24 @@ int run_command(const RunOptions& o) {
     if (vm.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
     BoardOptions board_opts{serial.get(), debugcon.get()};
     board_opts.serial_in = serial_in.get();
-    board_opts.vga = vm.vga || !o.screen_dump.empty() || !o.screenshot.empty();
+    board_opts.vga = vm.vga || firmware_boot || !o.screen_dump.empty() || !o.screenshot.empty();
+    std::vector<uint8_t> bios;
+    if (firmware_boot) {
+      bios = read_bios_image(vm.bios);
+      board_opts.vga_rom = read_vga_rom_image(vm.vga_bios);
+      ChipsetOptions& cs = board_opts.chipset;
+      cs.enabled = true;
+      // IDE: disks at primary master, primary slave, secondary slave; the CD-ROM
+      // drive at secondary master (where QEMU's -cdrom puts it).
+      const unsigned disk_slot[3] = {0, 1, 3};
+      for (size_t i = 0; i < vm.disks.size() && i < 3; i++)
+        cs.ide[disk_slot[i]] = IdeDriveOptions{IdeDriveOptions::Kind::kDisk, vm.disks[i].file, vm.disks[i].read_only};
+      cs.ide[2] = IdeDriveOptions{IdeDriveOptions::Kind::kCdrom, vm.cdrom, true};
+      for (char c : vm.boot_order) {
+        if (c == 'c' && !vm.disks.empty()) cs.boot_order.push_back(FwCfg::ide_boot_path(0, 0));
+        if (c == 'd') cs.boot_order.push_back(FwCfg::ide_boot_path(1, 0));
+      }
+    }
     Board board = build_board(m, board_opts);
     if (o.engine == "interp") {
       m.set_engine(std::make_unique<InterpEngine>(m.decoder(), o.trace_exec));
@@ -89,8 +109,10 @@ int run_command(const RunOptions& o) {
       jo.trap_privileged = o.trap_privileged;
       m.set_engine(make_jit_engine(m, jo));
     }
-    std::vector<uint8_t> image = read_file(vm.kernel);
-    if (is_bzimage(image)) {
+    if (firmware_boot) {
+      map_bios(m.memory(), bios);
+      m.reset();  // every device at power-on state, the CPU at F000:FFF0
+    } else if (std::vector<uint8_t> image = read_file(vm.kernel); is_bzimage(image)) {
       std::vector<uint8_t> initrd;
       if (!vm.initrd.empty()) initrd = read_file(vm.initrd);
       load_linux(m, image, vm.kernel, initrd, vm.append, default_e820(m.memory().ram_bytes()));
@@ -99,7 +121,7 @@ int run_command(const RunOptions& o) {
       load_multiboot(m, image, vm.kernel, vm.append);
     }
     if (board.vga) {
-      vga_text_mode_without_bios(*board.vga, !o.screenshot.empty());
+      if (!firmware_boot) vga_text_mode_without_bios(*board.vga, !o.screenshot.empty());
       if (!o.screen_dump.empty()) {
         write_text_file(o.screen_dump, board.vga->text_dump(), "--screen-dump");  // a bad path fails now
         if (o.screen_dump_every_ms)

@@ -7,6 +7,7 @@
 
 #include "core/physical_memory.h"
 #include "core/scheduler.h"
+#include "core/state_io.h"
 #include "devices/i440fx.h"
 #include "devices/pci.h"
 #include "devices/piix3.h"
@@ -160,6 +161,63 @@ TEST_CASE("pci: BAR sizing, mapping when decoding is enabled, moving and unmappi
   dev.reset();
   CHECK(cfg_read(r.io, 3, 0, 0x10, 4) == 0x1u);
   CHECK(r.io.handler(0xD000) == nullptr);
+}
+
+// A function with an expansion ROM (as the VGA has its BIOS).
+class RomFunction : public PciFunction {
+ public:
+  explicit RomFunction(std::vector<uint8_t> rom) : PciFunction("romdev", Identity{0x1234, 0x1111, 0, 0x030000}) {
+    set_expansion_rom(std::move(rom));
+  }
+};
+
+TEST_CASE("pci: the expansion ROM BAR: sizing, the enable bit, memory decoding") {
+  Rig r;
+  std::vector<uint8_t> rom(6000, 0);
+  rom[0] = 0x55, rom[1] = 0xAA, rom[5999] = 0x77;
+  RomFunction dev(rom);
+  r.bus.attach(2, 0, dev);
+  cfg_write(r.io, 2, 0, 0x30, 0xFFFFFFFF, 4);
+  CHECK(cfg_read(r.io, 2, 0, 0x30, 4) == 0xFFFFE001u);  // 8 KiB, enable bit writable
+  cfg_write(r.io, 2, 0, 0x30, 0xFEB80000, 4);            // address, not enabled
+  cfg_write(r.io, 2, 0, 0x04, pci::kCmdMemory, 2);
+  CHECK(r.mem.page(0xFEB80000).kind == PageKind::kUnassigned);
+  cfg_write(r.io, 2, 0, 0x30, 0xFEB80001, 4);
+  CHECK(dev.bar_mapped_base(6) == 0xFEB80000);
+  CHECK(r.mem.read(0xFEB80000, 2) == 0xAA55u);
+  CHECK(r.mem.read(0xFEB80000 + 5999, 1) == 0x77u);
+  CHECK(r.mem.read(0xFEB80000 + 6000, 1) == 0xFFu);  // past the image
+  r.mem.write(0xFEB80000, 0, 2);                     // read-only
+  CHECK(r.mem.read(0xFEB80000, 2) == 0xAA55u);
+  cfg_write(r.io, 2, 0, 0x04, 0, 2);
+  CHECK(r.mem.page(0xFEB80000).kind == PageKind::kUnassigned);
+}
+
+TEST_CASE("pci: save and load restore configuration space and what it maps") {
+  Rig a;
+  TestFunction da;
+  a.bus.attach(3, 0, da);
+  cfg_write(a.io, 3, 0, 0x10, 0xC000, 4);
+  cfg_write(a.io, 3, 0, 0x04, pci::kCmdIo, 2);
+  cfg_write(a.io, 0, 0, 0x59, 0x30, 1);
+  cfg_write(a.io, 1, 0, 0x61, 10, 1);
+  StateWriter w;
+  a.bus.save(w);
+  a.host.save(w);
+  a.isa.save(w);
+  da.save(w);
+  Rig b;
+  TestFunction db;
+  b.bus.attach(3, 0, db);
+  StateReader rd(w.data());
+  b.bus.load(rd);
+  b.host.load(rd);
+  b.isa.load(rd);
+  db.load(rd);
+  CHECK(b.io.read(0xC004, 4) == 0xC0DE0004u);
+  CHECK(b.mem.page(0xF0000).kind == PageKind::kRam);
+  CHECK(b.isa.route(1) == 10);
+  CHECK(b.io.read(0xCF8, 4) == a.io.read(0xCF8, 4));
 }
 
 TEST_CASE("pci: BARs over taken ports, inside RAM or beyond 4 GiB are not mapped") {
@@ -465,6 +523,31 @@ TEST_CASE("piix4-pm: reset unmaps the PM block and clears the registers") {
   CHECK(cfg_read(r.io, 1, 3, 0x40, 4) == 0x1u);
   // The fixed ports stay.
   CHECK(r.io.handler(0xB2) == &r.pm);
+}
+
+}  // namespace
+}  // namespace kasou
+
+namespace kasou {
+namespace {
+
+TEST_CASE("piix4-pm: save and load keep the registers, the PM block mapping and SCI") {
+  PmRig a;
+  a.io.write(0xB004, Piix4Pm::kSciEn, 2);
+  a.io.write(0xB002, Piix4Pm::kPwrBtnSts, 2);
+  a.pm.press_power_button();
+  REQUIRE(a.pic.level[9]);
+  StateWriter w;
+  a.pm.save(w);
+  PmRig b;
+  cfg_write(b.io, 1, 3, 0x80, 0x00, 1);  // differs before the load
+  StateReader rd(w.data());
+  b.pm.load(rd);
+  CHECK(b.pm.pm_io_base() == 0xB000);
+  CHECK(b.io.read(0xB002, 2) == Piix4Pm::kPwrBtnSts);
+  CHECK(b.pic.level[9]);
+  b.io.write(0xB001, 0x01, 1);
+  CHECK_FALSE(b.pic.level[9]);
 }
 
 }  // namespace

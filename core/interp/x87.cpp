@@ -106,11 +106,19 @@ void write_bytes(Vcpu& v, uint64_t linear, const uint8_t* src, unsigned n) {
 
 void record_instruction(Fpu& f, const Fpu& before, const Vcpu& v, const DecodedInsn& d, const MemRef* mem) {
   // FIP points at the first prefix (SDM vol. 1 8.1.8); FOP holds the low 3 bits
-  // of the first opcode byte and the ModRM byte (8.1.9).
-  f.set_instruction_pointer(v.s.seg[kCs].selector, d.eip);
+  // of the first opcode byte and the ModRM byte (8.1.9). In real and VM86 mode the
+  // pointers are linear addresses (segment base + offset; AMD APM vol. 1 6.2.5).
+  const CpuState& s = v.s;
+  const bool pm = protected_format(s);
+  const SegmentCache& cs = s.seg[kCs];
+  f.set_instruction_pointer(cs.selector, pm ? d.eip : static_cast<uint32_t>(cs.base + d.eip));
   f.set_fop(static_cast<uint16_t>(((d.zi.opcode & 7) << 8) | modrm_of(d)));
-  if (mem) f.set_data_pointer(v.s.seg[mem->seg].selector, mem->offset);
-  else f.set_data_pointer(before.fds(), before.fdp());
+  if (mem) {
+    const SegmentCache& ds = s.seg[mem->seg];
+    f.set_data_pointer(ds.selector, pm ? mem->offset : static_cast<uint32_t>(ds.base + mem->offset));
+  } else {
+    f.set_data_pointer(before.fds(), before.fdp());
+  }
 }
 
 namespace {

@@ -54,9 +54,9 @@ inline uint8_t modrm_of(const DecodedInsn& d) {
 inline bool protected_format(const CpuState& s) { return (s.cr0 & cr0::PE) && !(s.rflags & flag::VM); }
 
 // A non-control x87 instruction records itself (FCS:FIP, FOP) and its memory
-// operand (FDS:FDP); without one, FDS:FDP stay as they were (`before`). Offsets
-// and selectors are kept in every mode; the real-mode image formats turn them
-// into linear addresses.
+// operand (FDS:FDP); without one, FDS:FDP stay as they were (`before`). In real
+// and VM86 mode FIP and FDP hold linear addresses, which the real-mode image
+// formats store.
 void record_instruction(Fpu& f, const Fpu& before, const Vcpu& v, const DecodedInsn& d, const MemRef* mem);
 
 }  // namespace kasou::x87

@@ -42,12 +42,9 @@ uint32_t get32(const uint8_t* p) {
 
 unsigned env_bytes(bool op32) { return op32 ? 28 : 14; }
 
-// In real and VM86 mode the image holds linear addresses (selector * 16 + offset).
-uint32_t linear_of(uint16_t sel, uint32_t off) { return (uint32_t{sel} << 4) + off; }
-
+// In real and VM86 mode FIP and FDP already are linear addresses (x87.h).
 void encode_env(const Env& e, bool op32, bool pm, uint8_t* out) {
-  const uint32_t ip = pm ? e.fip : linear_of(e.fcs, e.fip);
-  const uint32_t dp = pm ? e.fdp : linear_of(e.fds, e.fdp);
+  const uint32_t ip = e.fip, dp = e.fdp;
   if (op32) {
     constexpr uint32_t kHi = 0xFFFF0000u;
     put32(out + 0, kHi | e.fcw);
@@ -239,7 +236,7 @@ constexpr unsigned kFxBytes = 512;
 MemRef fx_operand(Vcpu& v, const DecodedInsn& d, Access access) {
   check_device(v, Unit::kFxsr);
   const MemRef m = mem_ref(v, d, 0, kFxBytes, access);
-  if (m.offset & 15) raise_fault(vec::GP, 0);
+  if (m.linear & 15) raise_fault(vec::GP, 0);  // the linear address, whatever the segment
   return m;
 }
 

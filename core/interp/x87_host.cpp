@@ -136,34 +136,27 @@ const void* mmx_stub(uint8_t op, bool memory, unsigned reg, unsigned rm) {
 
 HostResult host_run(const FxState& guest, const void* stub, uint8_t* mem, unsigned store_bytes,
                     uint64_t rflags) {
+  uint16_t old_fsw;
+  std::memcpy(&old_fsw, guest.bytes + off::kFsw, 2);
   // The input: the guest's x87/MMX state with no exception flag set (so nothing is
   // pending on the host), and a valid MXCSR for FXRSTOR.
-  FxState in = guest;
-  Fpu fin(in);
-  const uint16_t old_fsw = fin.fsw();
-  fin.set_fsw(static_cast<uint16_t>(old_fsw & ~kStickyFlags));
-  fin.set_mxcsr(kMxcsrReset);
-
   HostResult r;
-  r.image = in;
-  r.stored = false;
+  auto run = [&](uint8_t fill) {
+    r.image = guest;
+    Fpu in(r.image);
+    in.set_fsw(static_cast<uint16_t>(old_fsw & ~kStickyFlags));
+    in.set_mxcsr(kMxcsrReset);
+    if (store_bytes) std::memset(mem, fill, 16);
+    r.rflags = kasou_fpu_host_exec(&r.image, stub, mem, rflags);
+    return store_bytes && !all_bytes(mem, store_bytes, fill);
+  };
   // A store is seen by the buffer no longer holding the fill pattern; when the
   // stored value happens to equal the pattern, a second run with another one
   // tells "stored" from "suppressed".
-  if (store_bytes) std::memset(mem, 0xA5, 16);
-  r.rflags = kasou_fpu_host_exec(&r.image, stub, mem, rflags);
-  if (store_bytes) {
-    r.stored = !all_bytes(mem, store_bytes, 0xA5);
-    if (!r.stored) {
-      r.image = in;
-      std::memset(mem, 0x5A, 16);
-      r.rflags = kasou_fpu_host_exec(&r.image, stub, mem, rflags);
-      r.stored = !all_bytes(mem, store_bytes, 0x5A);
-    }
-  }
+  r.stored = run(0xA5);
+  if (store_bytes && !r.stored) r.stored = run(0x5A);
 
   Fpu out(r.image);
-  r.raised = out.fsw() & kStickyFlags;
   out.set_fsw(static_cast<uint16_t>(out.fsw() | (old_fsw & kStickyFlags)));
   // Only the x87/MMX part is the instruction's: MXCSR and the XMM registers stay
   // the guest's.

@@ -32,7 +32,6 @@ const void* mmx_stub(uint8_t op, bool memory, unsigned reg, unsigned rm);
 struct HostResult {
   FxState image;     // the state after the instruction (exception flags merged)
   uint64_t rflags;   // host EFLAGS after the instruction (FCOMI and friends)
-  uint16_t raised;   // FSW flags (IE..PE, SF) the instruction itself set
   bool stored;       // the instruction wrote its memory operand
 };
 

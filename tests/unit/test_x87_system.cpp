@@ -271,6 +271,13 @@ TEST_CASE("x87: FNSTENV/FLDENV real-mode images hold linear pointers (SDM figure
   c.exec(Bytes{0xDB, 0xE3} + mem16_form(0xD9, 4, 0x0200));
   CHECK(c.fpu().fip() == 0x23460);
   CHECK(c.fpu().fdp() == 0x31234);
+  // The pointers are segment base + offset (AMD APM vol. 1 6.2.5), also when the
+  // base is not selector * 16 (a cache loaded in protected mode).
+  c.s.seg[kDs].base = 0x40000;
+  c.poke(0x41234, 0, 8);
+  c.exec(mem16_form(0xDD, 0, 0x1234) + Bytes{0x66} + mem16_form(0xD9, 6, 0x0100));
+  CHECK(c.mem(0x40100 + 20) == 0xFFFF1234);
+  CHECK(c.mem(0x40100 + 24) == (0x0004u << 12));
 }
 
 TEST_CASE("x87: FNSAVE stores the environment and ST0..ST7, then initialises; FRSTOR restores") {

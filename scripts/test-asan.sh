@@ -13,10 +13,11 @@ if [ ! -f "$BUILD/build.ninja" ]; then
 fi
 ninja -C "$BUILD" -j"${KASOU_JOBS:-2}" kasou_device_tests
 echo "test-asan: device and disk tests under AddressSanitizer + UBSan"
-# (The devices' own warnings about the bad input the tests feed them are filtered out.)
+# (The devices' own warnings about the bad input the tests feed them are filtered
+# out; the SeaBIOS run that waits through the boot-failure path is left out for time.)
 set +e
 ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}" UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
-  "$BUILD/tests/unit/kasou_device_tests" --no-intro=true --test-case-exclude="seabios*" 2>&1 | grep -v '^\[device\]'
+  "$BUILD/tests/unit/kasou_device_tests" --no-intro=true --test-case-exclude="seabios: with nothing*" 2>&1 | grep -v '^\[device\]'
 status=${PIPESTATUS[0]}
 set -e
 exit "$status"

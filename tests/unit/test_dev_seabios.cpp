@@ -185,6 +185,19 @@ TEST_CASE("seabios: boots a CD through the ATAPI drive; ACPI \\_S5 powers the ma
   CHECK(test::cfg_read(io, 0, 0, 0x59, 1) == 0x10);
   CHECK(mem.page(0xF0000).kind == PageKind::kRom);  // read-only RAM
 
+  // SeaBIOS built its own SMBIOS entry point and PCI IRQ routing table (we give it
+  // no etc/smbios files): both anchors are in the F segment.
+  auto find_anchor = [&](const char* anchor, size_t n) {
+    for (uint64_t a = 0xF0000; a < 0x100000; a += 16) {
+      bool match = true;
+      for (size_t i = 0; i < n && match; i++) match = mem.read(a + i, 1) == static_cast<uint8_t>(anchor[i]);
+      if (match) return true;
+    }
+    return false;
+  };
+  CHECK(find_anchor("_SM_", 4));
+  CHECK(find_anchor("$PIR", 4));
+
   // ACPI: RSDP in the BIOS area -> RSDT -> FADT -> DSDT (+ SSDT).
   std::optional<AcpiTable> rsdt;
   for (uint64_t a = 0xE0000; a < 0x100000 && !rsdt; a += 16) {

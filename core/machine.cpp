@@ -2,6 +2,7 @@
 #include "core/machine.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "core/exceptions.h"
 #include "core/interp/x87.h"

@@ -83,6 +83,10 @@ void register_bit_handlers(HandlerTable& t) {
   m[ZYDIS_MNEMONIC_BTC] = h_bt<Bt::kComplement>;
   m[ZYDIS_MNEMONIC_BSF] = h_bit_scan<true>;
   m[ZYDIS_MNEMONIC_BSR] = h_bit_scan<false>;
+  // F3 0F BC / F3 0F BD decode as TZCNT / LZCNT, but on a CPU without BMI1/ABM
+  // (CPUID does not report them) the REP prefix is ignored: they are BSF / BSR.
+  m[ZYDIS_MNEMONIC_TZCNT] = h_bit_scan<true>;
+  m[ZYDIS_MNEMONIC_LZCNT] = h_bit_scan<false>;
   m[ZYDIS_MNEMONIC_BSWAP] = h_bswap;
 }
 

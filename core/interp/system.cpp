@@ -136,7 +136,12 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
   CpuState& s = v.s;
   const uint32_t leaf = static_cast<uint32_t>(s.gpr[kRax]);
   uint32_t a = 0, b = 0, c = 0, dx = 0;
-  static const char kVendor[13] = "KasouVirtual";
+  // The vendor is Intel's, as QEMU's CPU models do: operating systems pick their
+  // code paths by vendor (an unknown one gets Linux's "may be unstable" generic
+  // path); the features below are what kasou really implements, and the brand
+  // string says what this CPU is.
+  static const char kVendor[13] = "GenuineIntel";
+  static const char kBrand[49] = "kasou virtual CPU (i686, dynamic translation)";
   auto vendor = [&] {
     std::memcpy(&b, kVendor, 4);
     std::memcpy(&dx, kVendor + 4, 4);
@@ -151,8 +156,14 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
   constexpr uint32_t kNx = 1u << 20;  // leaf 0x80000001 EDX
   switch (leaf) {
     case 0: a = 1; vendor(); break;
-    case 0x80000000u: a = 0x80000001u; break;
+    case 0x80000000u: a = 0x80000004u; break;
     case 0x80000001u: dx = nx_available(s) ? kNx : 0; break;
+    case 0x80000002u: case 0x80000003u: case 0x80000004u: {
+      uint32_t r[4];
+      std::memcpy(r, kBrand + 16 * (leaf - 0x80000002u), 16);
+      a = r[0], b = r[1], c = r[2], dx = r[3];
+      break;
+    }
     case 1:
     default:  // leaves past the maximum return the highest basic leaf (as Intel CPUs do)
       a = 0x00000663;  // family 6, model 6, stepping 3

@@ -180,7 +180,9 @@ void JitEngine::run(Vcpu& v) {
     Block* b = blocks_.jump_cache_find(linear, mode);
     if (!b) {
       st_.jump_cache_misses++;
+      const uint64_t flushes = st_.cache_flushes;
       b = lookup(v, linear, eip, mode);
+      if (st_.cache_flushes != flushes) from = nullptr;  // the exit slot went with the code cache
       if (!b) {
         from = nullptr;
         continue;

@@ -129,6 +129,8 @@ bool writes_eflags(ZydisMnemonic m) {
 }
 
 void h_compute(Vcpu& v, const DecodedInsn& d) {
+  if (d.zi.opcode < 0xD8 || d.zi.opcode > 0xDF || d.zi.opcode_map != ZYDIS_OPCODE_MAP_DEFAULT)
+    raise_fault(vec::UD);  // not an ESC opcode: no stub
   check_device(v, Unit::kX87);
   if (!wait_for_pending(v)) return;
   CpuState& s = v.s;

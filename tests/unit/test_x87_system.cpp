@@ -95,6 +95,34 @@ TEST_CASE("x87: FLDCW unmasking a flagged exception makes it pending; FNCLEX cle
   c.exec(enc::fwait);
 }
 
+TEST_CASE("x87: the host FPU is left as the ABI expects: caller's FCW and MXCSR, nothing pending") {
+  uint16_t saved_cw;
+  uint32_t saved_mxcsr;
+  __asm__ volatile("fnstcw %0\n stmxcsr %1" : "=m"(saved_cw), "=m"(saved_mxcsr));
+  const uint16_t host_cw = 0x0E7F;          // the caller's own settings: RC up, PC 53
+  const uint32_t host_mxcsr = 0x1F80 | 0x4000;  // RC down
+  __asm__ volatile("fnclex\n fldcw %0\n ldmxcsr %1" : : "m"(host_cw), "m"(host_mxcsr));
+  X87Cpu c;
+  c.set_fcw(0x0340);  // every guest exception unmasked
+  c.push_double(1e300);
+  c.exec(enc::fstp_m32(A));  // OE on the store, left pending
+  CHECK((c.fsw() & kES));
+  c.exec(enc::fnclex + enc::fld1 + enc::fldz + enc::fdivp);  // ZE, pending
+  CHECK((c.fsw() & kES));
+  uint16_t cw, sw, tw_empty;
+  uint32_t mxcsr;
+  uint8_t env[28];
+  __asm__ volatile("fnstcw %0\n fnstsw %1\n stmxcsr %2\n fnstenv %3\n fldcw %0"
+                   : "=m"(cw), "=m"(sw), "=m"(mxcsr), "=m"(env));
+  std::memcpy(&tw_empty, env + 8, 2);
+  CHECK(cw == host_cw);
+  CHECK(mxcsr == host_mxcsr);
+  CHECK(!(sw & (kES | kB)));
+  CHECK(tw_empty == 0xFFFF);  // the x87 stack is empty, as between calls
+  __asm__ volatile("fwait");  // would be SIGFPE if anything were pending
+  __asm__ volatile("fnclex\n fldcw %0\n ldmxcsr %1" : : "m"(saved_cw), "m"(saved_mxcsr));
+}
+
 TEST_CASE("x87: stores suppressed by an unmasked overflow (SDM 8.5.4): memory kept, no pop") {
   X87Cpu c;
   c.set_fcw(0x0377);  // OM clear

@@ -20,18 +20,18 @@
 namespace kasou::x87 {
 
 void check_device(const Vcpu& v, Unit unit) {
-  const uint64_t cr0 = v.s.cr0;
+  const uint64_t cr = v.s.cr0;
   switch (unit) {
     case Unit::kX87:
-      if (cr0 & (cr0::EM | cr0::TS)) raise_fault(vec::NM);
+      if (cr & (cr0::EM | cr0::TS)) raise_fault(vec::NM);
       break;
     case Unit::kWait:
-      if ((cr0 & cr0::MP) && (cr0 & cr0::TS)) raise_fault(vec::NM);
+      if ((cr & cr0::MP) && (cr & cr0::TS)) raise_fault(vec::NM);
       break;
     case Unit::kMmx:
     case Unit::kFxsr:
-      if (cr0 & cr0::EM) raise_fault(vec::UD);
-      if (cr0 & cr0::TS) raise_fault(vec::NM);
+      if (cr & cr0::EM) raise_fault(vec::UD);
+      if (cr & cr0::TS) raise_fault(vec::NM);
       break;
   }
 }

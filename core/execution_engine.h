@@ -35,7 +35,7 @@ class ExecutionEngine : public CodeWriteListener {
   // Called when the mode-defining state changed outside the engine (reset, restore).
   virtual void state_changed(Vcpu&) {}
   virtual void collect_stats(std::vector<StatEntry>& out) const = 0;
-  void on_code_page_written(uint64_t) override {}
+  void on_code_write(uint64_t, uint64_t) override {}
 };
 
 }  // namespace kasou

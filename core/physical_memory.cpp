@@ -81,7 +81,7 @@ void PhysicalMemory::remap_page(uint64_t page) {
   if (slot == region) return;
   slot = region;
   // Translated code of this page came from what was mapped before.
-  if (code_listener_ && is_code_page(page)) code_listener_->on_code_page_written(page);
+  if (code_listener_ && is_code_page(page)) code_listener_->on_code_write(page, kPageBytes);
 }
 
 bool PhysicalMemory::remove_mmio(uint64_t base, uint64_t size_bytes, MmioHandler* handler) {
@@ -242,10 +242,13 @@ void PhysicalMemory::write_bytes(uint64_t phys, const void* src, uint64_t size_b
 
 void PhysicalMemory::notify_code_write(uint64_t phys, unsigned size_bytes) {
   if (!code_listener_) return;
-  uint64_t first = phys & ~(kPageBytes - 1);
-  uint64_t last = (phys + size_bytes - 1) & ~(kPageBytes - 1);
-  for (uint64_t pg = first; pg <= last; pg += kPageBytes)
-    if (is_code_page(pg)) code_listener_->on_code_page_written(pg);
+  const uint64_t end = phys + size_bytes;
+  for (uint64_t at = phys; at < end;) {
+    const uint64_t page = at & ~(kPageBytes - 1);
+    const uint64_t chunk_end = std::min(end, page + kPageBytes);
+    if (is_code_page(page)) code_listener_->on_code_write(at, chunk_end - at);
+    at = chunk_end;
+  }
 }
 
 }  // namespace kasou

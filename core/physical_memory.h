@@ -41,11 +41,13 @@ class MmioHandler {
   virtual const char* mmio_name() const = 0;
 };
 
-// Told when a guest-visible write lands on a page that holds translated code.
+// Told when a guest-visible write lands on a page that holds translated code
+// (the bytes [phys, phys + size_bytes), within one page; a remapped page comes as
+// the whole page).
 class CodeWriteListener {
  public:
   virtual ~CodeWriteListener() = default;
-  virtual void on_code_page_written(uint64_t phys_page) = 0;
+  virtual void on_code_write(uint64_t phys, uint64_t size_bytes) = 0;
 };
 
 enum class PageKind : uint8_t { kUnassigned, kRam, kRom, kMmio };

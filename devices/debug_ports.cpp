@@ -11,7 +11,9 @@ DebugConsole::DebugConsole(IoBus& io, uint16_t port, CharSink* sink) : port_(por
   io.register_ports(port, 1, this, 1);
 }
 
-uint32_t DebugConsole::io_read(uint16_t, unsigned) { return port_ == 0xE9 ? 0xE9 : 0xFF; }
+// Reading returns 0xE9 on any port, as QEMU's isa-debugcon does: that is how
+// SeaBIOS and others detect the console before writing to it.
+uint32_t DebugConsole::io_read(uint16_t, unsigned) { return 0xE9; }
 
 void DebugConsole::io_write(uint16_t, uint32_t value, unsigned) {
   if (sink_) sink_->put(static_cast<uint8_t>(value));

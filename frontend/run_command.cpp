@@ -111,7 +111,7 @@ int run_command(const RunOptions& o) {
     }
     if (firmware_boot) {
       map_bios(m.memory(), bios);
-      m.reset();  // every device at power-on state, the CPU at F000:FFF0
+      m.reset_cpu();  // the CPU at F000:FFF0 (the devices are at their power-on state)
     } else if (std::vector<uint8_t> image = read_file(vm.kernel); is_bzimage(image)) {
       std::vector<uint8_t> initrd;
       if (!vm.initrd.empty()) initrd = read_file(vm.initrd);

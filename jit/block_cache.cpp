@@ -60,13 +60,39 @@ size_t BlockCache::invalidate_page(uint64_t phys_page) {
   std::vector<Block*> blocks = std::move(it->second);
   pages_.erase(it);
   for (Block* b : blocks) invalidate(b);
-  // Jump-cache entries may point at the dead blocks.
+  drop_dead_jump_cache_entries();  // they may point at the dead blocks
+  return blocks.size();
+}
+
+size_t BlockCache::invalidate_range(uint64_t phys, uint64_t size_bytes) {
+  const uint64_t page = phys & ~uint64_t{0xFFF};
+  auto it = pages_.find(page);
+  if (it == pages_.end()) return 0;
+  std::vector<Block*>& blocks = it->second;
+  size_t dropped = 0;
+  for (size_t i = 0; i < blocks.size();) {
+    Block* b = blocks[i];
+    const uint64_t start = b->key.phys, end = start + b->guest_bytes;
+    if (start < phys + size_bytes && phys < end) {
+      invalidate(b);
+      blocks[i] = blocks.back();
+      blocks.pop_back();
+      dropped++;
+    } else {
+      i++;
+    }
+  }
+  if (blocks.empty()) pages_.erase(it);
+  if (dropped) drop_dead_jump_cache_entries();
+  return dropped;
+}
+
+void BlockCache::drop_dead_jump_cache_entries() {
   for (unsigned i = 0; i < kJumpCacheEntries; i++)
     if (jc_blocks_[i] && !jc_blocks_[i]->valid) {
       jc_[i] = JumpCacheEntry{};
       jc_blocks_[i] = nullptr;
     }
-  return blocks.size();
 }
 
 void BlockCache::clear() {

@@ -26,6 +26,8 @@ class BlockCache {
   Block* insert(std::unique_ptr<Block> b);
   // Drops every block on the page (unchaining them). Returns how many.
   size_t invalidate_page(uint64_t phys_page);
+  // Drops the blocks translated from any byte of [phys, phys + size) (one page).
+  size_t invalidate_range(uint64_t phys, uint64_t size_bytes);
   // Drops everything (the code cache is reset by the caller).
   void clear();
   // Points `slot`'s jmp straight at `target`.
@@ -45,6 +47,7 @@ class BlockCache {
 
  private:
   void invalidate(Block* b);
+  void drop_dead_jump_cache_entries();
 
   std::unordered_map<BlockKey, Block*, BlockKeyHash> map_;
   std::unordered_map<uint64_t, std::vector<Block*>> pages_;

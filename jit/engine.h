@@ -28,7 +28,7 @@ class JitEngine : public ExecutionEngine {
   void flush() override;
   void state_changed(Vcpu& v) override;
   void collect_stats(std::vector<StatEntry>& out) const override;
-  void on_code_page_written(uint64_t phys_page) override;
+  void on_code_write(uint64_t phys, uint64_t size_bytes) override;
 
   // The protocol with generated code (runtime.cpp).
   uint64_t call_helper(Vcpu& v, HelperSite& site);

@@ -56,9 +56,13 @@ void JitEngine::flush() {
 
 void JitEngine::state_changed(Vcpu&) { blocks_.jump_cache_clear(); }
 
-void JitEngine::on_code_page_written(uint64_t phys_page) {
-  size_t n = blocks_.invalidate_page(phys_page);
-  m_.memory().unmark_code_page(phys_page);
+void JitEngine::on_code_write(uint64_t phys, uint64_t size_bytes) {
+  // Only blocks made from the written bytes go: a page often holds data next to
+  // code (BIOS variables, small programs), and those writes must stay cheap.
+  const uint64_t page = phys & ~uint64_t{kPageBytes - 1};
+  size_t n = blocks_.invalidate_range(phys, size_bytes);
+  if (!blocks_.page_has_blocks(page)) m_.memory().unmark_code_page(page);
+  if (n == 0) return;
   st_.smc_invalidations++;
   st_.blocks_invalidated += n;
   smc_pending_ = true;

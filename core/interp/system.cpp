@@ -154,6 +154,9 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
                      kCx8 = 1u << 8, kSep = 1u << 11, kMtrr = 1u << 12, kPge = 1u << 13,
                      kCmov = 1u << 15, kPat = 1u << 16;
   constexpr uint32_t kNx = 1u << 20;  // leaf 0x80000001 EDX
+  // Leaf 1 ECX bit 31: a hypervisor is present (this is a virtual machine; guests
+  // then e.g. skip the performance counters, which kasou does not implement).
+  constexpr uint32_t kHypervisor = 1u << 31;
   switch (leaf) {
     case 0: a = 1; vendor(); break;
     case 0x80000000u: a = 0x80000004u; break;
@@ -168,6 +171,7 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
     default:  // leaves past the maximum return the highest basic leaf (as Intel CPUs do)
       a = 0x00000663;  // family 6, model 6, stepping 3
       dx = kFpu | kDe | kPse | kTsc | kMsr | kPae | kCx8 | kSep | kMtrr | kPge | kCmov | kPat | kMmx | kFxsr;
+      c = kHypervisor;
       break;
   }
   s.gpr[kRax] = a;

@@ -26,7 +26,7 @@ struct IrqRecorder : IrqSink {
 
 struct CodeWrites : CodeWriteListener {
   std::vector<uint64_t> pages;
-  void on_code_page_written(uint64_t page) override { pages.push_back(page); }
+  void on_code_write(uint64_t phys, uint64_t) override { pages.push_back(phys & ~uint64_t{0xFFF}); }
 };
 
 inline uint32_t cfg_addr(unsigned slot, unsigned fn, unsigned reg) {

@@ -30,6 +30,7 @@ const char* stop_reason_name(StopReason r) {
 Machine::Machine(const MachineConfig& config)
     : config_(config), mem_(config.ram_bytes), vcpu_(std::make_unique<Vcpu>()) {
   vcpu_->machine = this;
+  vcpu_->ns_per_instruction = config.ns_per_instruction;
   vcpu_->mem = &mem_;
   vcpu_->io = &io_;
   reset_cpu();
@@ -97,7 +98,7 @@ void Machine::request_stop(StopReason reason, int exit_code, std::string message
 
 void Machine::sync_clock() {
   uint64_t insns = vcpu_->instructions_retired();
-  uint64_t t = insns * config_.ns_per_instruction + idle_ns_;
+  uint64_t t = insns * config_.ns_per_instruction + vcpu_->idle_ns;
   sched_.advance_to(t);
 }
 
@@ -136,7 +137,7 @@ void Machine::idle_until_event() {
           std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count());
       step = std::min(step, slept);
     }
-    idle_ns_ += step;
+    vcpu_->idle_ns += step;
   }
   sync_clock();
 }

@@ -105,7 +105,7 @@ class Machine {
   double wall_seconds() const { return wall_seconds_; }
   // Virtual time now, exact to the instruction (the scheduler's clock only moves at
   // slice boundaries).
-  uint64_t now_ns() const { return vcpu_->instructions_retired() * config_.ns_per_instruction + idle_ns_; }
+  uint64_t now_ns() const { return vcpu_->now_ns(); }
 
   void collect_stats(std::vector<StatEntry>& out) const;
 
@@ -129,7 +129,6 @@ class Machine {
   std::string stop_message_;
   double wall_seconds_ = 0;
   uint64_t clock_insns_ = 0;  // instructions already accounted in the virtual clock
-  uint64_t idle_ns_ = 0;
   bool reset_pending_ = false;
   uint64_t resets_ = 0;
 };

@@ -63,7 +63,7 @@ bool msr_read(Vcpu& v, uint32_t index, uint64_t& value) {
     return true;
   }
   switch (index) {
-    case msr::kTsc: value = v.machine->now_ns() + s.tsc_offset; return true;
+    case msr::kTsc: value = v.tsc(); return true;
     case msr::kPlatformId: value = 0; return true;
     case msr::kApicBase: value = m.apic_base; return true;
     case msr::kBiosSignId: value = 0; return true;  // no microcode loaded
@@ -101,7 +101,7 @@ bool msr_write(Vcpu& v, uint32_t index, uint64_t value) {
   switch (index) {
     case msr::kTsc:
       // The guest TSC becomes `value` now and keeps counting with the virtual clock.
-      s.tsc_offset = value - v.machine->now_ns();
+      s.tsc_offset = value - v.now_ns();
       return true;
     case msr::kApicBase:
       if (value & ~(kApicWritable | kApicBsp)) return false;

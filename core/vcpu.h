@@ -65,6 +65,11 @@ struct Vcpu {
   uint64_t a20_mask = ~0ull;  // bit 20 cleared while the A20 gate is off
   // Bumped by every TLB flush, so engines can drop caches keyed by linear address.
   uint64_t tlb_epoch = 0;
+  // The virtual clock: now = instructions retired * ns_per_instruction + idle_ns
+  // (time skipped while halted). Here, not in Machine, so generated code can read
+  // the clock (RDTSC) without a call.
+  uint64_t ns_per_instruction = 1;
+  uint64_t idle_ns = 0;
 
   alignas(64) SoftTlb tlb;
   alignas(64) uint8_t engine_scratch[1024];
@@ -89,6 +94,9 @@ struct Vcpu {
   bool fpu_ignne = false;
 
   uint64_t instructions_retired() const { return insn_base - static_cast<uint64_t>(budget); }
+  uint64_t now_ns() const { return instructions_retired() * ns_per_instruction + idle_ns; }
+  // The time-stamp counter runs at 1 GHz of virtual time.
+  uint64_t tsc() const { return now_ns() + s.tsc_offset; }
   // Make generated code return to the dispatcher at its next block entry.
   void request_exit(ExitRequest why) {
     if (why > exit_request) exit_request = why;

@@ -48,6 +48,7 @@ uint32_t mode_key(const CpuState& s) {
   if (s.rflags & flag::TF) k |= mode_bit::kTf;
   if (s.rflags & flag::DF) k |= mode_bit::kDf;
   if (s.dr[7] & 0xFF) k |= mode_bit::kDebug;
+  if ((s.cr4 & cr4::TSD) && s.cpl > 0) k |= mode_bit::kTsdFault;
   return k;
 }
 

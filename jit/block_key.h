@@ -23,6 +23,7 @@ inline constexpr uint32_t kGs4g = 1u << 9;
 inline constexpr uint32_t kTf = 1u << 10;      // single-step trap flag
 inline constexpr uint32_t kDf = 1u << 11;      // direction flag: string steps are constants in the code
 inline constexpr uint32_t kDebug = 1u << 12;   // DR7 enables a breakpoint: run instruction by instruction
+inline constexpr uint32_t kTsdFault = 1u << 13; // CR4.TSD at CPL > 0: RDTSC faults (helper)
 inline constexpr uint32_t kAlways = 1u << 31;  // never zero (jump-cache keys rely on it)
 }  // namespace mode_bit
 

@@ -102,7 +102,7 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
     b->linear = linear;
     b->insn_count = static_cast<uint32_t>(insns.size());
     for (const auto& d : insns) b->guest_bytes += d.length();
-    EmitterEnv env{&cache_, &tramp_, &decoder_, opts_.trace_blocks || opts_.record_trace};
+    EmitterEnv env{&cache_, &tramp_, &decoder_, opts_.trace_blocks || opts_.record_trace, v.ns_per_instruction};
     Emitter e(env, *b, mode);
     if (!e.translate(insns)) {
       if (attempt == 0) {

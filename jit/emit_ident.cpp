@@ -27,7 +27,8 @@ bool is_ident_mnemonic(ZydisMnemonic m) {
     case ZYDIS_MNEMONIC_XCHG: case ZYDIS_MNEMONIC_CMPXCHG: case ZYDIS_MNEMONIC_CMPXCHG8B:
     case ZYDIS_MNEMONIC_XADD: case ZYDIS_MNEMONIC_CBW: case ZYDIS_MNEMONIC_CWDE: case ZYDIS_MNEMONIC_CWD:
     case ZYDIS_MNEMONIC_CDQ: case ZYDIS_MNEMONIC_LAHF: case ZYDIS_MNEMONIC_SAHF: case ZYDIS_MNEMONIC_CLC:
-    case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC: case ZYDIS_MNEMONIC_NOP:
+    case ZYDIS_MNEMONIC_STC: case ZYDIS_MNEMONIC_CMC: case ZYDIS_MNEMONIC_NOP: case ZYDIS_MNEMONIC_PAUSE:
+    case ZYDIS_MNEMONIC_ENDBR32:
     case ZYDIS_MNEMONIC_SETB: case ZYDIS_MNEMONIC_SETBE: case ZYDIS_MNEMONIC_SETL: case ZYDIS_MNEMONIC_SETLE:
     case ZYDIS_MNEMONIC_SETNB: case ZYDIS_MNEMONIC_SETNBE: case ZYDIS_MNEMONIC_SETNL:
     case ZYDIS_MNEMONIC_SETNLE: case ZYDIS_MNEMONIC_SETNO: case ZYDIS_MNEMONIC_SETNP:
@@ -88,7 +89,11 @@ bool Emitter::ident_supported(const DecodedInsn& d) const {
 
 bool Emitter::emit_ident() {
   const DecodedInsn& d = *d_;
-  if (d.zi.mnemonic == ZYDIS_MNEMONIC_NOP) return true;
+  // NOP forms, PAUSE (a spin-loop hint: the host's PAUSE would only stall) and
+  // the CET end-branch markers emit nothing.
+  if (d.zi.mnemonic == ZYDIS_MNEMONIC_NOP || d.zi.mnemonic == ZYDIS_MNEMONIC_PAUSE ||
+      d.zi.mnemonic == ZYDIS_MNEMONIC_ENDBR32)
+    return true;
 
   ZydisEncoderRequest req;
   if (!ZYAN_SUCCESS(ZydisEncoderDecodedInstructionToEncoderRequest(&d.zi, d.ops, d.zi.operand_count_visible, &req)))

@@ -28,6 +28,7 @@ struct EmitterEnv {
   const Trampolines* tramp;
   const InsnDecoder* decoder;
   bool record_trace;
+  uint64_t ns_per_instruction;  // of the virtual clock (inline RDTSC needs 1)
 };
 
 // How an instruction is translated.
@@ -37,6 +38,7 @@ enum class Plan : uint8_t {
   kBranch,  // inline control transfer (ends the block)
   kString,  // inline MOVS/STOS/LODS/SCAS/CMPS without REP
   kDivide,  // inline DIV with the #DE checks
+  kTimestamp,  // inline RDTSC
   kHelper,  // call into the reference implementation / a privileged helper
 };
 
@@ -112,6 +114,10 @@ class Emitter {
   // emit_divide.cpp
   bool divide_supported(const DecodedInsn& d) const;
   void emit_divide();
+
+  // emit_timestamp.cpp
+  bool timestamp_supported(const DecodedInsn& d) const;
+  void emit_timestamp();
 
   // emit_helper.cpp
   void emit_helper_call();

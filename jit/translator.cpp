@@ -24,6 +24,7 @@ const char* Emitter::plan_name(Plan p) {
     case Plan::kHelper: return "helper call";
     case Plan::kString: return "inline string";
     case Plan::kDivide: return "inline divide";
+    case Plan::kTimestamp: return "inline timestamp";
   }
   return "?";
 }
@@ -43,6 +44,7 @@ Plan Emitter::plan_for(const DecodedInsn& d) const {
   if (ident_supported(d)) return Plan::kIdent;
   if (string_supported(d)) return Plan::kString;
   if (divide_supported(d)) return Plan::kDivide;
+  if (timestamp_supported(d)) return Plan::kTimestamp;
   return Plan::kHelper;
 }
 
@@ -205,6 +207,9 @@ void Emitter::emit_insn(size_t i) {
       break;
     case Plan::kDivide:
       emit_divide();
+      break;
+    case Plan::kTimestamp:
+      emit_timestamp();
       break;
     case Plan::kHelper:
       emit_helper_call();

@@ -183,7 +183,7 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
 
 void h_rdtsc(Vcpu& v, const DecodedInsn& d) {
   if ((v.s.cr4 & cr4::TSD) && v.s.cpl != 0 && (v.s.cr0 & cr0::PE)) raise_fault(vec::GP, 0);
-  uint64_t tsc = v.machine->now_ns() + v.s.tsc_offset;
+  const uint64_t tsc = v.tsc();
   v.s.gpr[kRax] = tsc & 0xFFFFFFFF;
   v.s.gpr[kRdx] = tsc >> 32;
   advance(v, d);

@@ -1,7 +1,7 @@
 // The translator against the reference interpreter on random straight-line
 // programs: ALU operations of every width, memory operands, flag readers (ADC,
 // SBB, SETcc, CMOVcc, Jcc) separated from their writers by memory accesses,
-// pushes and pops. Both engines must end in the same state. The instruction pool
+// pushes and pops, RDTSC. Both engines must end in the same state. The instruction pool
 // only uses instructions whose flags are all defined (except AF, which nothing in
 // the pool reads), so the host CPU and the SDM-based interpreter must agree.
 #include <Zydis/Encoder.h>
@@ -50,6 +50,11 @@ class ProgramWriter {
         emit({ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ESI), lea_ebp(64 + rng_() % 64)}});
         emit({ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_EDI), lea_ebp(64 + rng_() % 64)}});
         bytes_.push_back(ops[rng_() % 8]);
+      } else if (kind == 6) {
+        // RDTSC: the virtual clock counts retired instructions, inline code and the
+        // reference implementation must read the same value mid-block.
+        bytes_.push_back(0x0F);
+        bytes_.push_back(0x31);
       } else if (kind == 2) {
         // Jcc over the next instruction.
         std::vector<uint8_t> skipped = encode_one(random_op());

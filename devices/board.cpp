@@ -70,6 +70,7 @@ void build_chipset(Machine& m, Board& b, const ChipsetOptions& opts) {
   fw.boot_order = opts.boot_order;
   fw.boot_fail_wait_ms = opts.boot_fail_wait_ms;
   b.fw_cfg->add_pc_items(fw);
+  for (const auto& [name, data] : opts.firmware_files) b.fw_cfg->add_file(name, data);
 }
 }  // namespace
 

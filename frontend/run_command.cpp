@@ -11,6 +11,7 @@
 #include "core/machine.h"
 #include "devices/board.h"
 #include "devices/vga.h"
+#include "firmware/acpi.h"
 #include "firmware/linux_boot.h"
 #include "devices/fw_cfg.h"
 #include "firmware/multiboot.h"
@@ -93,6 +94,10 @@ int run_command(const RunOptions& o) {
       for (size_t i = 0; i < vm.disks.size() && i < 3; i++)
         cs.ide[disk_slot[i]] = IdeDriveOptions{IdeDriveOptions::Kind::kDisk, vm.disks[i].file, vm.disks[i].read_only};
       cs.ide[2] = IdeDriveOptions{IdeDriveOptions::Kind::kCdrom, vm.cdrom, true};
+      // kasou's own ACPI tables (no MADT: there is no APIC), not SeaBIOS's built-in ones.
+      PcAcpiConfig acpi;
+      acpi.ram_below_4g_bytes = cfg.ram_bytes;
+      cs.firmware_files = build_pc_acpi_tables(acpi);
       for (char c : vm.boot_order) {
         if (c == 'c' && !vm.disks.empty()) cs.boot_order.push_back(FwCfg::ide_boot_path(0, 0));
         if (c == 'd') cs.boot_order.push_back(FwCfg::ide_boot_path(1, 0));

@@ -5,7 +5,7 @@ PACKAGES=(
   cmake ninja-build g++ ccache pkg-config python3
   libasmjit-dev libzydis-dev libzycore-dev libcli11-dev doctest-dev libfmt-dev
   libsdl2-dev libimgui-dev libtomlplusplus-dev libzstd-dev
-  nasm gcc-multilib g++-multilib cpio acpica-tools
+  nasm gcc-multilib g++-multilib cpio acpica-tools xorriso
   qemu-system-x86 seabios
   xvfb xauth
 )

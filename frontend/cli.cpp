@@ -45,6 +45,19 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--screen-dump-every", run.screen_dump_every_ms,
                       "also rewrite the screen dump every N milliseconds of virtual time")->needs(dump_opt);
   run_cmd->add_option("--screenshot", run.screenshot, "write the VGA picture to FILE (PNG) at exit");
+  CLI::Option* keys_opt = run_cmd->add_option(
+      "--keys", run.keys,
+      "type TEXT on the PS/2 keyboard (US layout; escapes \\n or \\r = Enter, \\t, \\b, \\e = Escape, \\\\)");
+  run_cmd->add_option("--keys-at-ms", run.keys_at_ms,
+                      "virtual time of the first --keys key, in ms (the default comes after SeaBIOS's POST; "
+                      "keys wait while the keyboard is disabled, but the firmware's keyboard reset drops earlier ones)")
+      ->needs(keys_opt)->capture_default_str();
+  run_cmd->add_option("--keys-interval-ms", run.keys_interval_ms, "virtual ms between two --keys keys")
+      ->needs(keys_opt)->check(CLI::Range(1, 60000))->capture_default_str();
+  run_cmd->add_option("--reboot-timeout", run.reboot_timeout_ms,
+                      "SeaBIOS: ms to wait after 'No bootable device' before it resets the machine (the end of "
+                      "the run with --no-reboot); as QEMU's -boot reboot-timeout; default: SeaBIOS's 60 s")
+      ->check(CLI::Range(0, 65535 * 1000));
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {

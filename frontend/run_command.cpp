@@ -16,6 +16,7 @@
 #include "devices/fw_cfg.h"
 #include "firmware/multiboot.h"
 #include "firmware/seabios.h"
+#include "frontend/key_input.h"
 #include "frontend/stats_output.h"
 #include "jit/jit_engine.h"
 
@@ -98,6 +99,7 @@ int run_command(const RunOptions& o) {
       PcAcpiConfig acpi;
       acpi.ram_below_4g_bytes = cfg.ram_bytes;
       cs.firmware_files = build_pc_acpi_tables(acpi);
+      cs.boot_fail_wait_ms = o.reboot_timeout_ms;
       for (char c : vm.boot_order) {
         if (c == 'c' && !vm.disks.empty()) cs.boot_order.push_back(FwCfg::ide_boot_path(0, 0));
         if (c == 'd') cs.boot_order.push_back(FwCfg::ide_boot_path(1, 0));
@@ -132,6 +134,11 @@ int run_command(const RunOptions& o) {
         if (o.screen_dump_every_ms)
           schedule_screen_dumps(m.scheduler(), *board.vga, o.screen_dump, o.screen_dump_every_ms * 1000000);
       }
+    }
+
+    if (!o.keys.empty()) {
+      KeyTyping typing{parse_key_text(o.keys), o.keys_at_ms * 1000000, o.keys_interval_ms * 1000000};
+      schedule_keys(m.scheduler(), *board.i8042, typing);
     }
 
     RunLimits limits;

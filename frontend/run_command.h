@@ -29,6 +29,14 @@ struct RunOptions {
   std::string screen_dump;            // the text screen, written at exit...
   uint64_t screen_dump_every_ms = 0;  // ...and every N virtual milliseconds (0: at exit only)
   std::string screenshot;             // PNG of the display at exit
+  // --keys: text typed into the PS/2 keyboard (escapes as parse_key_text() reads
+  // them), from keys_at_ms of virtual time on, one key every keys_interval_ms.
+  std::string keys;
+  uint64_t keys_at_ms = 1000;
+  uint64_t keys_interval_ms = 10;
+  // SeaBIOS: milliseconds to wait after "No bootable device" before it reboots
+  // (fw_cfg etc/boot-fail-wait, QEMU's -boot reboot-timeout); -1: its default (60 s).
+  int reboot_timeout_ms = -1;
 };
 
 // Returns the process exit status.

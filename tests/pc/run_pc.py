@@ -18,6 +18,7 @@ CHECK is one of:
 
 Exit status: 0 pass, 1 fail, 77 skipped (a program this check needs is missing)."""
 import argparse
+import json
 import os
 import re
 import shutil
@@ -123,19 +124,23 @@ def find_qemu(args):
 def check_no_boot(args, qemu):
     w = args.workdir
     log, scr = os.path.join(w, "nb-kasou.log"), os.path.join(w, "nb-kasou.screen")
+    stats = os.path.join(w, "nb-kasou.stats.json")
     # SeaBIOS waits --reboot-timeout ms after "No bootable device", then resets the
     # machine; --no-reboot makes that reset the end of the run.
     rc, out, err = kasou(args, "--debugcon", f"file:{log}", "--serial", "none", "--screen-dump", scr,
-                         "--reboot-timeout", "2000", "--no-reboot")
+                         "--reboot-timeout", "5000", "--no-reboot", "--stats=json", "--stats-file", stats)
     k_log, k_scr = read(log), read(scr)
+    virtual_s = json.loads(read(stats))["virtual_time"]
+    check(5.0 <= virtual_s < 6.0, "SeaBIOS waited the 5 s of --reboot-timeout (virtual time) before its reset",
+          f"virtual time {virtual_s} s")
     # (status 0, as QEMU -no-reboot exits when the guest resets the machine)
     check(rc == 0 and "reset" in err, "kasou ends the run at SeaBIOS's reset after the boot-fail wait",
           f"status {rc}: {err}")
     check(re.search(r"^SeaBIOS \(version \S+\)$", k_log, re.M) is not None, "banner on kasou's debug console")
-    check("No bootable device.  Retrying in 2 seconds." in k_log and "Rebooting." in k_log,
+    check("No bootable device.  Retrying in 5 seconds." in k_log and "Rebooting." in k_log,
           "'No bootable device' and 'Rebooting' on kasou's debug console")
     check(re.search(r"^SeaBIOS \(version \S+\)$", k_scr, re.M) is not None, "banner on kasou's screen dump")
-    check("No bootable device.  Retrying in 2 seconds." in k_scr, "'No bootable device' on kasou's screen dump",
+    check("No bootable device.  Retrying in 5 seconds." in k_scr, "'No bootable device' on kasou's screen dump",
           k_scr)
     if not qemu:
         return 77
@@ -145,9 +150,9 @@ def check_no_boot(args, qemu):
             os.unlink(f)
     # QEMU: the same machine with an empty CD-ROM drive first in the boot order (as
     # kasou's); its screen is read from guest memory through the monitor once the
-    # message is out (within the 2 s SeaBIOS waits), then QEMU quits.
+    # message is out (within the 5 s SeaBIOS waits), then QEMU quits.
     cmd = [qemu, *QEMU_COMMON, "-nodefaults", "-vga", "std", "-serial", "none", "-monitor", "stdio",
-           "-boot", "reboot-timeout=2000", "-chardev", f"file,id=dbg,path={qlog}",
+           "-boot", "reboot-timeout=5000", "-chardev", f"file,id=dbg,path={qlog}",
            "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
            "-drive", "if=none,id=cd,media=cdrom", "-device", "ide-cd,drive=cd,bus=ide.1,unit=0,bootindex=0"]
     qemu_with_monitor(cmd, qlog, "No bootable device", [f'pmemsave 0xb8000 4000 "{qvga}"', "quit"])

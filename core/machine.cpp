@@ -20,6 +20,8 @@ const char* stop_reason_name(StopReason r) {
     case StopReason::kTimeout: return "timeout";
     case StopReason::kHaltedForever: return "halted with interrupts disabled";
     case StopReason::kTripleFault: return "triple fault";
+    case StopReason::kReset: return "reset";
+    case StopReason::kGuestPanic: return "guest panic";
     case StopReason::kGuestError: return "unhandled guest exception";
     case StopReason::kUserRequest: return "stopped by user";
     case StopReason::kHostError: return "emulator error";
@@ -83,6 +85,10 @@ void Machine::set_a20(bool enabled) {
 }
 
 void Machine::request_reset() {
+  if (config_.stop_on_reset) {
+    request_stop(StopReason::kReset, 0, "the guest reset the machine (no reboot)");
+    return;
+  }
   reset_pending_ = true;
   vcpu_->request_exit(ExitRequest::kAttention);
 }

@@ -32,6 +32,8 @@ enum class StopReason {
   kTimeout,           // --timeout (host wall clock)
   kHaltedForever,     // HLT with interrupts disabled and nothing scheduled
   kTripleFault,       // when reset-on-triple-fault is off
+  kReset,             // a reset request (i8042, 0xCF9, port 0x92) with stop_on_reset
+  kGuestPanic,        // the guest reported a fatal error (e.g. a Linux kernel panic)
   kGuestError,        // an exception the guest has no way to handle (no IDT)
   kUserRequest,
   kHostError,         // an emulator limitation hit; message says which
@@ -44,6 +46,9 @@ struct MachineConfig {
   uint64_t ns_per_instruction = 1;
   bool deterministic = true;
   bool reset_on_triple_fault = false;
+  // A reset request from a device ends the run (QEMU -no-reboot; guests without
+  // firmware to reboot into) instead of resetting the machine.
+  bool stop_on_reset = false;
   // The real-time clock's time at power-on in deterministic mode (Unix seconds;
   // default 2024-01-01 00:00:00 UTC). Otherwise the host clock is used.
   int64_t rtc_epoch = 1704067200;

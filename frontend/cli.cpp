@@ -39,6 +39,12 @@ int main(int argc, char** argv) {
                     "emulate every privileged instruction out of line, as classic trap-and-emulate (for comparison)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
   run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
+  run_cmd->add_flag("--no-reboot", run.no_reboot,
+                    "a guest reset (keyboard controller, 0xCF9, triple fault) ends the run instead of rebooting");
+  std::string on_panic = "stop";
+  run_cmd->add_option("--on-panic", on_panic,
+                      "a Linux kernel panic on COM1: stop (end the run, status 4) or continue")
+      ->check(CLI::IsMember({"stop", "continue"}))->capture_default_str();
   run_cmd->add_flag("--vga", flags.vga, "attach the VGA (std VGA with Bochs VBE); implied by --screen-dump and --screenshot");
   CLI::Option* dump_opt = run_cmd->add_option("--screen-dump", run.screen_dump,
                                               "write the VGA text screen to FILE at exit (UTF-8, one line per row)");
@@ -87,6 +93,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "kasou: error: give a VM file, --kernel, or --disk/--cdrom to boot (see kasou run --help)\n");
       return 1;
     }
+    run.stop_on_panic = on_panic == "stop";
     if (run_cmd->count("--stats")) {
       run.stats = true;
       run.stats_json = stats_format == "json";

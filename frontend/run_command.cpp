@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -16,12 +17,17 @@
 #include "devices/fw_cfg.h"
 #include "firmware/multiboot.h"
 #include "firmware/seabios.h"
+#include "frontend/panic_watch.h"
 #include "frontend/key_input.h"
 #include "frontend/stats_output.h"
 #include "jit/jit_engine.h"
 
 namespace kasou {
 namespace {
+
+// After the panic line, the kernel prints its report (registers, call trace) and
+// "---[ end Kernel panic"; the run ends there, or after this much virtual time.
+constexpr uint64_t kPanicGraceNs = 500'000'000;
 
 std::unique_ptr<CharSink> open_sink(const std::string& spec, const char* what) {
   if (spec == "stdio") return std::make_unique<FileSink>(stdout);
@@ -67,20 +73,59 @@ void schedule_screen_dumps(Scheduler& s, Vga& vga, const std::string& path, uint
 int run_command(const RunOptions& o) {
   try {
     const VmConfig& vm = o.vm;
-    // Without a kernel to load directly, the machine boots its firmware (SeaBIOS)
-    // from the disks and CD-ROM, as a PC does.
-    const bool firmware_boot = vm.kernel.empty();
+    // A multiboot kernel runs on the bare board, started by kasou's loader. A Linux
+    // bzImage boots through SeaBIOS like a disk would (QEMU's -kernel): kasou's
+    // option ROM loads it from fw_cfg. Without a kernel the machine boots its
+    // firmware from the disks and CD-ROM, as a PC does.
+    std::vector<uint8_t> kernel_image;
+    if (!vm.kernel.empty()) kernel_image = read_file(vm.kernel);
+    const bool linux_boot = !vm.kernel.empty() && is_bzimage(kernel_image);
+    const bool firmware_boot = vm.kernel.empty() || linux_boot;
+    if (!vm.kernel.empty() && !linux_boot && !vm.initrd.empty())
+      throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
     MachineConfig cfg;
     cfg.ram_bytes = vm.memory_mib << 20;
-    cfg.reset_on_triple_fault = !o.no_reboot;
+    // A reset reboots the firmware (as QEMU does) unless --no-reboot; a guest
+    // without firmware has nothing to reboot into, so there a reset ends the run.
+    const bool reboot = firmware_boot && !o.no_reboot;
+    cfg.reset_on_triple_fault = reboot;
+    cfg.stop_on_reset = !reboot;
     cfg.deterministic = !vm.realtime;
+    // Checked before the machine is built (a bad kernel or initrd is a clear error at once).
+    std::optional<LinuxBoot> linux;
+    if (linux_boot) {
+      std::vector<uint8_t> initrd;
+      if (!vm.initrd.empty()) initrd = read_file(vm.initrd);
+      linux = prepare_linux_boot(kernel_image, vm.kernel, std::move(initrd), vm.append, cfg.ram_bytes);
+      kernel_image = {};
+    }
     Machine m(cfg);
     auto serial = open_sink(vm.serial, "--serial");
     auto debugcon = open_sink(o.debugcon, "--debugcon");
+    // A Linux kernel panic on COM1 ends the run (a little later, so that the
+    // kernel's report is complete in the transcript).
+    std::unique_ptr<PanicWatchSink> panic_watch;
+    if (o.stop_on_panic) {
+      Machine* mp = &m;
+      auto panic_line = std::make_shared<std::string>();
+      auto stop = [mp, panic_line] {
+        mp->request_stop(StopReason::kGuestPanic, kPanicExitStatus, "Linux kernel panic: " + *panic_line);
+      };
+      auto grace_kind = std::make_shared<EventKind>();
+      *grace_kind = m.scheduler().register_kind("panic-grace", [stop](uint64_t, int64_t) { stop(); });
+      panic_watch = std::make_unique<PanicWatchSink>(
+          serial.get(),
+          [mp, panic_line, grace_kind](const std::string& line) {
+            *panic_line = line;
+            mp->scheduler().schedule_in(kPanicGraceNs, *grace_kind);
+          },
+          stop);
+    }
+    CharSink* com1_out = panic_watch ? panic_watch.get() : serial.get();
     // With COM1 on stdout, stdin feeds COM1's receiver (a shell on the serial console).
     std::unique_ptr<CharSource> serial_in;
     if (vm.serial == "stdio") serial_in = std::make_unique<FdSource>(0);
-    BoardOptions board_opts{serial.get(), debugcon.get()};
+    BoardOptions board_opts{com1_out, debugcon.get()};
     board_opts.serial_in = serial_in.get();
     board_opts.vga = vm.vga || firmware_boot || !o.screen_dump.empty() || !o.screenshot.empty();
     std::vector<uint8_t> bios;
@@ -100,6 +145,11 @@ int run_command(const RunOptions& o) {
       acpi.ram_below_4g_bytes = cfg.ram_bytes;
       cs.firmware_files = build_pc_acpi_tables(acpi);
       cs.boot_fail_wait_ms = o.reboot_timeout_ms;
+      // The Linux boot ROM boots first; SeaBIOS runs genroms/ files as option ROMs.
+      if (linux) {
+        cs.firmware_files.emplace_back(kLinuxBootRomFile, linuxboot_option_rom());
+        cs.boot_order.push_back(kLinuxBootRomBootPath);
+      }
       for (char c : vm.boot_order) {
         if (c == 'c' && !vm.disks.empty()) cs.boot_order.push_back(FwCfg::ide_boot_path(0, 0));
         if (c == 'd') cs.boot_order.push_back(FwCfg::ide_boot_path(1, 0));
@@ -117,15 +167,12 @@ int run_command(const RunOptions& o) {
       m.set_engine(make_jit_engine(m, jo));
     }
     if (firmware_boot) {
+      if (linux)
+        for (auto& [key, data] : linux->take_fw_cfg_items()) board.fw_cfg->set_item(key, std::move(data));
       map_bios(m.memory(), bios);
       m.reset_cpu();  // the CPU at F000:FFF0 (the devices are at their power-on state)
-    } else if (std::vector<uint8_t> image = read_file(vm.kernel); is_bzimage(image)) {
-      std::vector<uint8_t> initrd;
-      if (!vm.initrd.empty()) initrd = read_file(vm.initrd);
-      load_linux(m, image, vm.kernel, initrd, vm.append, default_e820(m.memory().ram_bytes()));
     } else {
-      if (!vm.initrd.empty()) throw LoadError("--initrd needs a Linux bzImage kernel (multiboot kernels take --module)");
-      load_multiboot(m, image, vm.kernel, vm.append);
+      load_multiboot(m, kernel_image, vm.kernel, vm.append);
     }
     if (board.vga) {
       if (!firmware_boot) vga_text_mode_without_bios(*board.vga, !o.screenshot.empty());
@@ -151,12 +198,14 @@ int run_command(const RunOptions& o) {
     if (board.vga && !o.screenshot.empty()) write_png(o.screenshot, board.vga->render());
 
     int status;
-    if (why == StopReason::kGuestExit) {
+    if (why == StopReason::kGuestExit || why == StopReason::kPowerOff || why == StopReason::kReset) {
+      // The guest ended the run itself: power-off and (with no reboot) reset are normal ends.
       status = m.exit_code();
+      if (!o.quiet && why != StopReason::kGuestExit)
+        fmt::print(stderr, "kasou: {}: {}\n", stop_reason_name(why), m.stop_message());
     } else {
       status = m.exit_code() ? m.exit_code() : 1;
-      if (!o.quiet || why != StopReason::kPowerOff)
-        fmt::print(stderr, "kasou: {}: {}\n", stop_reason_name(why), m.stop_message());
+      fmt::print(stderr, "kasou: {}: {}\n", stop_reason_name(why), m.stop_message());
     }
     if (o.stats) write_stats(m, o.stats_json, o.stats_file);
     return status;

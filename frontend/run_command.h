@@ -23,7 +23,11 @@ struct RunOptions {
   bool trace_exec = false;
   bool single_step = false;
   bool trap_privileged = false;
-  bool no_reboot = true;
+  // A guest reset (i8042, 0xCF9, port 0x92, triple fault) ends the run instead of
+  // rebooting the firmware (QEMU -no-reboot). Without firmware it always does.
+  bool no_reboot = false;
+  // A Linux kernel panic on COM1 ends the run with kPanicExitStatus.
+  bool stop_on_panic = true;
   bool quiet = false;
   // Display: the VGA is attached when vm.vga, --screen-dump or --screenshot asks for it.
   std::string screen_dump;            // the text screen, written at exit...
@@ -38,6 +42,9 @@ struct RunOptions {
   // (fw_cfg etc/boot-fail-wait, QEMU's -boot reboot-timeout); -1: its default (60 s).
   int reboot_timeout_ms = -1;
 };
+
+// The exit status of a run that ended in a guest kernel panic.
+inline constexpr int kPanicExitStatus = 4;
 
 // Returns the process exit status.
 int run_command(const RunOptions& opts);

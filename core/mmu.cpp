@@ -193,6 +193,7 @@ unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {
 void tlb_flush_all(Vcpu& v, bool keep_global) {
   v.stats.tlb_flushes++;
   v.tlb_epoch++;
+  v.tlb_full_flushes++;
   bool large_left = false;
   for (unsigned view = 0; view < 2; view++)
     for (unsigned slot = 0; slot < kTlbEntries; slot++) {
@@ -211,11 +212,15 @@ void tlb_flush_page(Vcpu& v, uint64_t linear) {
   linear &= 0xFFFFFFFFull;
   const unsigned slot = (linear >> kPageShift) & (kTlbEntries - 1);
   for (unsigned view = 0; view < 2; view++) tlb_clear(v, view, slot);
-  if (!v.tlb_has_large) return;
-  // A large page is cached as 4 KiB pieces in many slots: drop every piece of the
-  // large page that holds `linear` (its size is the one the current mode uses).
+  // The large page size the current mode uses.
   const uint64_t large_bytes = (v.s.cr4 & cr4::PAE) ? (2ull << 20) : (4ull << 20);
   const uint64_t region = linear & ~(large_bytes - 1);
+  Vcpu::TlbFlushRecord& rec = v.tlb_flush_log[v.tlb_page_flushes++ % Vcpu::kTlbFlushLog];
+  rec.linear = static_cast<uint32_t>(v.tlb_has_large ? region : linear & ~uint64_t{kPageBytes - 1});
+  rec.bytes = static_cast<uint32_t>(v.tlb_has_large ? large_bytes : kPageBytes);
+  if (!v.tlb_has_large) return;
+  // A large page is cached as 4 KiB pieces in many slots: drop every piece of the
+  // large page that holds `linear`.
   for (unsigned view = 0; view < 2; view++)
     for (unsigned i = 0; i < kTlbEntries; i++) {
       if (!(v.tlb_attrs[view][i] & tlb_attr::kLarge)) continue;

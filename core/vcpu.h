@@ -83,6 +83,17 @@ struct Vcpu {
   // page (INVLPG then drops every piece of that page).
   uint8_t tlb_attrs[2][kTlbEntries] = {};
   bool tlb_has_large = false;
+  // What the flushes that bump tlb_epoch were, for engines that drop only what a
+  // flush touched: full flushes (CR3 loads, ...) counted, and a log of the last
+  // single-page ones (INVLPG: Linux issues tens of thousands for data pages).
+  struct TlbFlushRecord {
+    uint32_t linear;  // start of the flushed region (a large page when any is cached)
+    uint32_t bytes;
+  };
+  static constexpr unsigned kTlbFlushLog = 8;
+  uint64_t tlb_full_flushes = 0;
+  uint64_t tlb_page_flushes = 0;  // records written to tlb_flush_log (cumulative)
+  TlbFlushRecord tlb_flush_log[kTlbFlushLog] = {};
 
   // The x87 error pins of the MS-DOS compatibility mode (CR0.NE=0; SDM vol. 1
   // D.2). FERR# is asserted when a waiting FP/MMX instruction finds an unmasked

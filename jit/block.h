@@ -81,6 +81,20 @@ struct Block {
   uint64_t linear = 0;     // CS base + EIP
   uint32_t guest_bytes = 0;
   uint32_t insn_count = 0;
+  // A block whose last instruction crosses into the next linear page: how many of
+  // its bytes are there, and the physical page they came from. Such a block is
+  // only entered through the dispatcher, which checks that the second page still
+  // maps there (never from the jump cache or a chained jump).
+  uint32_t tail_bytes = 0;
+  uint64_t phys2_page = 0;
+  bool spans_pages() const { return tail_bytes != 0; }
+  // Whether the block was translated from any byte of [phys, phys + size) on `page`.
+  bool covers(uint64_t page, uint64_t phys, uint64_t size_bytes) const {
+    const uint64_t start1 = key.phys, end1 = key.phys + guest_bytes - tail_bytes;
+    const bool first = (key.phys & ~uint64_t{0xFFF}) == page && start1 < phys + size_bytes && phys < end1;
+    const bool second = spans_pages() && phys2_page == page && page < phys + size_bytes && phys < page + tail_bytes;
+    return first || second;
+  }
   uint8_t* code_start = nullptr;      // first byte of the block's host code
   uint8_t* code = nullptr;            // entry with guest flags in host EFLAGS
   uint8_t* indirect_entry = nullptr;  // entry with guest flags in JitScratch::flags_saved

@@ -20,6 +20,8 @@ Block* BlockCache::insert(std::unique_ptr<Block> b) {
   Block* raw = b.get();
   map_[raw->key] = raw;
   pages_[raw->key.phys & ~uint64_t{0xFFF}].push_back(raw);
+  if (raw->spans_pages() && raw->phys2_page != (raw->key.phys & ~uint64_t{0xFFF}))
+    pages_[raw->phys2_page].push_back(raw);
   owned_.push_back(std::move(b));
   return raw;
 }
@@ -72,8 +74,12 @@ size_t BlockCache::invalidate_range(uint64_t phys, uint64_t size_bytes) {
   size_t dropped = 0;
   for (size_t i = 0; i < blocks.size();) {
     Block* b = blocks[i];
-    const uint64_t start = b->key.phys, end = start + b->guest_bytes;
-    if (start < phys + size_bytes && phys < end) {
+    if (!b->valid) {  // dropped through its other page
+      blocks[i] = blocks.back();
+      blocks.pop_back();
+      continue;
+    }
+    if (b->covers(page, phys, size_bytes)) {
       invalidate(b);
       blocks[i] = blocks.back();
       blocks.pop_back();
@@ -107,11 +113,21 @@ void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b) {
   jc_[i].neg_key = 0 - jump_cache_key(linear, mode);
   jc_[i].code = reinterpret_cast<uint64_t>(b->indirect_entry);
   jc_blocks_[i] = b;
+  jc_pages_.set((linear >> 12) & 4095);
+}
+
+bool BlockCache::jump_cache_may_hold(uint32_t linear, uint32_t bytes) const {
+  const uint64_t first = linear >> 12, last = (uint64_t(linear) + bytes - 1) >> 12;
+  if (last - first >= 4096) return jc_pages_.any();
+  for (uint64_t p = first; p <= last; p++)
+    if (jc_pages_.test(p & 4095)) return true;
+  return false;
 }
 
 void BlockCache::jump_cache_clear() {
   std::fill(jc_.get(), jc_.get() + kJumpCacheEntries, JumpCacheEntry{});
   std::fill(jc_blocks_.get(), jc_blocks_.get() + kJumpCacheEntries, nullptr);
+  jc_pages_.reset();
 }
 
 }  // namespace kasou::jit

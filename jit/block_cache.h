@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <bitset>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,8 @@ class BlockCache {
   size_t invalidate_page(uint64_t phys_page);
   // Drops the blocks translated from any byte of [phys, phys + size) (one page).
   size_t invalidate_range(uint64_t phys, uint64_t size_bytes);
+  // Drops one block (a page-spanning block whose second page moved).
+  void drop(Block* b) { invalidate(b); }
   // Drops everything (the code cache is reset by the caller).
   void clear();
   // Points `slot`'s jmp straight at `target`.
@@ -40,6 +43,9 @@ class BlockCache {
   }
   void jump_cache_insert(uint32_t linear, uint32_t mode, Block* b);
   void jump_cache_clear();
+  // Whether an entry may come from code in [linear, linear + bytes) (a Bloom-like
+  // bit per linear page, folded to 4096 bits; cleared with the jump cache).
+  bool jump_cache_may_hold(uint32_t linear, uint32_t bytes) const;
   JumpCacheEntry* jump_cache_table() { return jc_.get(); }
 
   size_t size() const { return map_.size(); }
@@ -54,6 +60,7 @@ class BlockCache {
   std::vector<std::unique_ptr<Block>> owned_;  // live and dead blocks, freed by clear()
   std::unique_ptr<JumpCacheEntry[]> jc_;
   std::unique_ptr<Block*[]> jc_blocks_;
+  std::bitset<4096> jc_pages_;
 };
 
 }  // namespace kasou::jit

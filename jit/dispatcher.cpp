@@ -16,6 +16,7 @@ namespace kasou::jit {
 
 namespace {
 constexpr size_t kMaxBlockInsns = 64;
+constexpr unsigned kMaxInsnBytes = 15;  // the architectural limit
 
 bool ends_block(const DecodedInsn& d) {
   switch (d.zi.meta.category) {
@@ -52,7 +53,7 @@ void JitEngine::interp_one(Vcpu& v) {
 }
 
 bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out,
-                             SensitiveKind* trap) {
+                             SensitiveKind* trap, PageTail* tail) {
   const bool code16 = InsnDecoder::code16_for(v.s);
   const bool stack16 = InsnDecoder::stack16_for(v.s);
   const SegmentCache& cs = v.s.seg[kCs];
@@ -60,35 +61,80 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
   const uint64_t limit_left = uint64_t(cs.limit) - eip + 1;
   const unsigned page_left = static_cast<unsigned>(kPageBytes - (linear & (kPageBytes - 1)));
   const unsigned avail = static_cast<unsigned>(std::min<uint64_t>(page_left, limit_left));
-  uint8_t buf[kPageBytes];
+  uint8_t buf[kPageBytes + kMaxInsnBytes];
   unsigned n = mmu_fetch(v, linear, buf, avail);
   const size_t max = opts_.single_step ? 1 : kMaxBlockInsns;
   unsigned off = 0;
   while (out.size() < max && off < n) {
     DecodedInsn d;
     uint32_t at = code16 ? ((eip + off) & 0xFFFF) : eip + off;
-    // An instruction that is undecodable or crosses the page (or CS limit) ends
-    // the block before it; the dispatcher interprets it on its own.
-    if (decoder_.decode(code16, stack16, buf + off, n - off, at, d) != DecodeStatus::kOk) break;
+    DecodeStatus st = decoder_.decode(code16, stack16, buf + off, n - off, at, d);
+    if (st == DecodeStatus::kNeedMoreBytes && n == page_left && page_left < limit_left) {
+      // Perhaps an instruction that goes on in the next page (a hot loop in
+      // Linux's decompressor has one): fetch the rest, if that page is mapped, and
+      // end the block with it. A fault there is raised by the interpreter instead.
+      const uint64_t next = (linear + n) & 0xFFFFFFFFull;
+      try {
+        const unsigned more = static_cast<unsigned>(std::min<uint64_t>(kMaxInsnBytes, limit_left - n));
+        const uint64_t phys2 = mmu_translate(v, next, Access::kExecute);
+        const unsigned got = mmu_fetch(v, next, buf + n, more);
+        st = decoder_.decode(code16, stack16, buf + off, n - off + got, at, d);
+        if (st == DecodeStatus::kOk && off + d.length() > n) {
+          tail->bytes = off + d.length() - n;
+          tail->phys_page = phys2 & ~uint64_t{kPageBytes - 1};
+        } else {
+          st = DecodeStatus::kInvalid;  // not a crossing instruction after all: the interpreter decides
+        }
+      } catch (const GuestFault&) {
+        st = DecodeStatus::kInvalid;
+      }
+    }
+    // An instruction that is undecodable or crosses the CS limit (or into a page
+    // that faults) ends the block before it; the dispatcher interprets it on its own.
+    if (st != DecodeStatus::kOk) break;
     if (opts_.trap_privileged) {
       const SensitiveKind k = sensitive_kind(d);
       if (k != SensitiveKind::kNone) {
         if (out.empty()) *trap = k;
+        tail->bytes = 0;
         break;
       }
     }
     out.push_back(d);
     off += d.length();
-    if (ends_block(d)) break;
+    if (ends_block(d) || tail->bytes) break;
   }
   return !out.empty();
+}
+
+bool JitEngine::jump_cache_stale(const Vcpu& v) const {
+  // A full flush may have remapped any page; single-page flushes only matter if
+  // the jump cache holds code from the pages they name.
+  if (v.tlb_full_flushes != full_flushes_seen_) return true;
+  const uint64_t n = v.tlb_page_flushes - page_flushes_seen_;
+  if (n > Vcpu::kTlbFlushLog) return true;
+  for (uint64_t i = page_flushes_seen_; i < v.tlb_page_flushes; i++) {
+    const Vcpu::TlbFlushRecord& r = v.tlb_flush_log[i % Vcpu::kTlbFlushLog];
+    if (blocks_.jump_cache_may_hold(r.linear, r.bytes)) return true;
+  }
+  return false;
+}
+
+bool JitEngine::second_page_matches(Vcpu& v, const Block& b) const {
+  const uint64_t next = (b.linear + b.guest_bytes - b.tail_bytes) & 0xFFFFFFFFull;
+  try {
+    return (mmu_translate(v, next, Access::kExecute) & ~uint64_t{kPageBytes - 1}) == b.phys2_page;
+  } catch (const GuestFault&) {
+    return false;  // retranslating stops the block before the instruction; the interpreter faults
+  }
 }
 
 Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode) {
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<DecodedInsn> insns;
   SensitiveKind trap = SensitiveKind::kNone;
-  if (!decode_block(v, linear, eip, insns, &trap)) {
+  PageTail tail;
+  if (!decode_block(v, linear, eip, insns, &trap, &tail)) {
     if (trap != SensitiveKind::kNone) {
       st_.traps++;
       v.stats.sensitive_trapped[static_cast<size_t>(trap)]++;
@@ -101,6 +147,8 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
     b->eip = eip;
     b->linear = linear;
     b->insn_count = static_cast<uint32_t>(insns.size());
+    b->tail_bytes = tail.bytes;
+    b->phys2_page = tail.phys_page;
     for (const auto& d : insns) b->guest_bytes += d.length();
     EmitterEnv env{&cache_, &tramp_, &decoder_, opts_.trace_blocks || opts_.record_trace, v.ns_per_instruction};
     Emitter e(env, *b, mode);
@@ -114,6 +162,10 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
     const uint64_t page = phys & ~uint64_t{kPageBytes - 1};
     m_.memory().mark_code_page(page);
     tlb_protect_phys_page(v, page);
+    if (tail.bytes) {
+      m_.memory().mark_code_page(tail.phys_page);
+      tlb_protect_phys_page(v, tail.phys_page);
+    }
     Block* raw = blocks_.insert(std::move(b));
     st_.blocks_translated++;
     st_.guest_insns_translated += insns.size();
@@ -136,7 +188,10 @@ Block* JitEngine::lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode) 
     return nullptr;
   }
   const BlockKey key{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};
-  if (Block* b = blocks_.find(key)) return b;
+  if (Block* b = blocks_.find(key)) {
+    if (!b->spans_pages() || second_page_matches(v, *b)) return b;
+    blocks_.drop(b);  // its second page maps elsewhere now: translate again
+  }
   st_.block_cache_misses++;
   Block* b = nullptr;
   try {
@@ -161,9 +216,11 @@ void JitEngine::run(Vcpu& v) {
   ExitSlot* from = nullptr;
   while (v.exit_request == ExitRequest::kNone && v.budget > 0) {
     if (smc_pending_ || v.tlb_epoch != epoch_seen_) {
-      blocks_.jump_cache_clear();
+      if (smc_pending_ || jump_cache_stale(v)) blocks_.jump_cache_clear();
       smc_pending_ = false;
       epoch_seen_ = v.tlb_epoch;
+      full_flushes_seen_ = v.tlb_full_flushes;
+      page_flushes_seen_ = v.tlb_page_flushes;
       from = nullptr;
     }
     st_.dispatcher_lookups++;
@@ -188,10 +245,11 @@ void JitEngine::run(Vcpu& v) {
         continue;
       }
       if (smc_pending_) continue;  // the translation itself may have hit SMC bookkeeping
-      if (!opts_.trace_exec) blocks_.jump_cache_insert(linear, mode, b);
+      // Page-spanning blocks stay out: only lookup() checks their second page.
+      if (!opts_.trace_exec && !b->spans_pages()) blocks_.jump_cache_insert(linear, mode, b);
     }
     if (opts_.trace_exec) print_exec_trace(v.s);
-    if (from && !opts_.trace_exec && from->owner->valid && b->valid && from->target_eip == b->eip &&
+    if (from && !opts_.trace_exec && from->owner->valid && b->valid && !b->spans_pages() && from->target_eip == b->eip &&
         from->owner->key.mode == b->key.mode && from->owner->key.cs_base == b->key.cs_base) {
       blocks_.chain(from, b);
       st_.chain_patches++;

@@ -62,7 +62,15 @@ class JitEngine : public ExecutionEngine {
   Block* translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode);
   // Decodes the block at linear/eip. In trap mode it stops before a sensitive
   // instruction; if the first one is sensitive, returns false with *trap set.
-  bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out, SensitiveKind* trap);
+  // The second page of a block whose last instruction crosses a page boundary.
+  struct PageTail {
+    uint32_t bytes = 0;
+    uint64_t phys_page = 0;
+  };
+  bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out, SensitiveKind* trap,
+                    PageTail* tail);
+  bool second_page_matches(Vcpu& v, const Block& b) const;
+  bool jump_cache_stale(const Vcpu& v) const;
   void interp_one(Vcpu& v);
   bool must_leave(Vcpu& v, uint32_t next_eip, uint32_t mode_before, uint64_t epoch_before) const;
   void print_trace(const Block& b) const;
@@ -76,6 +84,8 @@ class JitEngine : public ExecutionEngine {
   BlockCache blocks_;
   bool smc_pending_ = false;
   uint64_t epoch_seen_ = 0;
+  uint64_t full_flushes_seen_ = 0;  // Vcpu::tlb_full_flushes when the jump cache was last checked
+  uint64_t page_flushes_seen_ = 0;  // Vcpu::tlb_page_flushes likewise
   Stats st_;
   std::FILE* perf_map_ = nullptr;  // /tmp/perf-PID.map when KASOU_PERF_MAP is set (for `perf report`)
 };

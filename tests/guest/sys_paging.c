@@ -34,6 +34,10 @@ static volatile uint32_t pt[1024] __attribute__((aligned(4096)));
 static volatile uint32_t pt2[1024] __attribute__((aligned(4096)));
 static volatile uint32_t page[4][1024] __attribute__((aligned(4096)));
 static volatile uint8_t code_page[4096] __attribute__((aligned(4096)));
+/* An instruction across a page boundary: its head page, two tails to map after it. */
+static volatile uint8_t cross_head[4096] __attribute__((aligned(4096)));
+static volatile uint8_t cross_tail[2][4096] __attribute__((aligned(4096)));
+static volatile uint8_t remap_code[2][4096] __attribute__((aligned(4096)));
 
 static volatile uint64_t pdpt[4] __attribute__((aligned(32)));
 static volatile uint64_t ppd0[512] __attribute__((aligned(4096)));
@@ -170,6 +174,39 @@ static void two_level(void) {
   for (int i = 0; i < 50; i++) alias_bytes[1] = (uint8_t)i;
   alias_bytes[1] = 0x04;
   check_u32("rewritten in a loop, run directly", direct(), 0xC0DE0004);
+
+  /* mov eax, imm32 at VA+0x6FFE: opcode and one immediate byte on one page, the
+     rest and the RET on the next, which is then mapped elsewhere and rewritten. */
+  cross_head[0xFFE] = 0xB8;
+  cross_head[0xFFF] = 0x11;
+  const uint8_t tails[2][4] = {{0x22, 0x33, 0x44, 0xC3}, {0xAA, 0xBB, 0xCC, 0xC3}};
+  for (int t = 0; t < 2; t++)
+    for (int i = 0; i < 4; i++) cross_tail[t][i] = tails[t][i];
+  pt[6] = (uint32_t)cross_head | PTE_P | PTE_W;
+  pt[7] = (uint32_t)cross_tail[0] | PTE_P | PTE_W;
+  uint32_t (*cross)(void) = (uint32_t(*)(void))(VA + 0x6FFE);
+  check_u32("instruction across a page boundary", cross(), 0x44332211);
+  check_u32("... again", cross(), 0x44332211);
+  pt[7] = (uint32_t)cross_tail[1] | PTE_P | PTE_W;
+  invlpg(at(VA + 0x7000));
+  check_u32("... after its second page is remapped", cross(), 0xCCBBAA11);
+  cross_tail[1][0] = 0x55;
+  check_u32("... after its second page is rewritten", cross(), 0xCCBB5511);
+  cross_head[0xFFF] = 0x66;
+  check_u32("... after its first page is rewritten", cross(), 0xCCBB5566);
+
+  /* An indirect call to code whose page is remapped: INVLPG must reach the
+     translator's caches too. */
+  emit_mov_ret(remap_code[0], 0xC0DE0010);
+  emit_mov_ret(remap_code[1], 0xC0DE0011);
+  pt[8] = (uint32_t)remap_code[0] | PTE_P | PTE_W;
+  uint32_t (*volatile remapped)(void) = (uint32_t(*)(void))(VA + 0x8000);
+  uint32_t sum = 0;
+  for (int i = 0; i < 3; i++) sum += remapped();
+  check_u32("indirect calls to a mapped page", sum, 3 * 0xC0DE0010);
+  pt[8] = (uint32_t)remap_code[1] | PTE_P | PTE_W;
+  invlpg(at(VA + 0x8000));
+  check_u32("... after the page is remapped + INVLPG", remapped(), 0xC0DE0011);
 
   write_cr0(read_cr0() & ~CR0_PG);
   write_cr4(read_cr4() & ~CR4_PSE);

@@ -1,10 +1,10 @@
 // --keys: parse the text and type it into the i8042 on the virtual clock.
 #include "frontend/key_input.h"
 
+#include <fmt/format.h>
+
 #include <memory>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 #include "core/scheduler.h"
 #include "devices/i8042.h"
@@ -17,25 +17,38 @@ std::string parse_key_text(std::string_view spec) {
     const char c = spec[i];
     if (c == '\\') {
       if (i + 1 == spec.size())
-        throw std::invalid_argument(fmt::format("--keys: a lone backslash at the end (write \\\\ for a backslash)"));
+        throw std::invalid_argument(
+            "--keys: a lone backslash at the end (write \\\\ for a backslash)");
       const char e = spec[++i];
       switch (e) {
         case 'n':
-        case 'r': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'b': out += '\b'; break;
-        case 'e': out += '\x1b'; break;
-        case '\\': out += '\\'; break;
+        case 'r':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'e':
+          out += '\x1b';
+          break;
+        case '\\':
+          out += '\\';
+          break;
         default:
-          throw std::invalid_argument(
-              fmt::format("--keys: unknown escape \\{} at position {} (known: \\n \\r \\t \\b \\e \\\\)", e, i));
+          throw std::invalid_argument(fmt::format(
+              "--keys: unknown escape \\{} at position {} (known: \\n \\r \\t \\b \\e \\\\)", e,
+              i));
       }
     } else if (c >= 0x20 && c <= 0x7E) {
       out += c;
     } else {
-      throw std::invalid_argument(fmt::format(
-          "--keys: character 0x{:02X} at position {} has no key on the US keyboard (printable ASCII and \\n \\t \\b \\e only)",
-          static_cast<unsigned>(static_cast<unsigned char>(c)), i));
+      throw std::invalid_argument(
+          fmt::format("--keys: character 0x{:02X} at position {} has no key on the US keyboard "
+                      "(printable ASCII and \\n \\t \\b \\e only)",
+                      static_cast<unsigned>(static_cast<unsigned char>(c)), i));
     }
   }
   return out;

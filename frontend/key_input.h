@@ -19,9 +19,9 @@ class Scheduler;
 std::string parse_key_text(std::string_view spec);
 
 struct KeyTyping {
-  std::string text;             // from parse_key_text()
-  uint64_t start_ns = 0;        // virtual time of the first key
-  uint64_t interval_ns = 0;     // between two keys
+  std::string text;          // from parse_key_text()
+  uint64_t start_ns = 0;     // virtual time of the first key
+  uint64_t interval_ns = 0;  // between two keys
 };
 
 // Schedules the keys on the machine's clock. A key that falls while the keyboard

@@ -82,11 +82,14 @@ def qemu_with_monitor(cmd, wait_file, wait_text, commands, timeout=20):
     try:
         while p.poll() is None and time.monotonic() - t0 < timeout:
             if not sent and os.path.exists(wait_file) and wait_text in read(wait_file):
-                for c in commands:
-                    p.stdin.write((c + "\n").encode())
-                    p.stdin.flush()
-                    time.sleep(0.2)
-                sent = True
+                try:
+                    for c in commands:
+                        p.stdin.write((c + "\n").encode())
+                        p.stdin.flush()
+                        time.sleep(0.2)
+                    sent = True
+                except BrokenPipeError:  # QEMU ended first: reported below
+                    break
             time.sleep(0.05)
         if p.poll() is None:
             p.kill()

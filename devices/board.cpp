@@ -69,6 +69,7 @@ void build_chipset(Machine& m, Board& b, const ChipsetOptions& opts) {
   fw.nographic = opts.nographic;
   fw.boot_order = opts.boot_order;
   fw.boot_fail_wait_ms = opts.boot_fail_wait_ms;
+  fw.boot_menu = opts.boot_menu;
   b.fw_cfg->add_pc_items(fw);
   for (const auto& [name, data] : opts.firmware_files) b.fw_cfg->add_file(name, data);
 }

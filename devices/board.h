@@ -57,6 +57,7 @@ struct ChipsetOptions {
   std::vector<std::string> boot_order;
   bool nographic = false;        // SeaBIOS mirrors its screen on COM1
   int boot_fail_wait_ms = -1;    // -1: SeaBIOS's default (60 s)
+  bool boot_menu = false;        // "Press ESC for boot menu" (QEMU -boot menu=on)
   // More fw_cfg files for the firmware, e.g. the ACPI tables and their loader
   // script (firmware/acpi.h) or option ROMs under "genroms/".
   std::vector<std::pair<std::string, std::vector<uint8_t>>> firmware_files;

@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
                       "SeaBIOS: ms to wait after 'No bootable device' before it resets the machine (the end of "
                       "the run with --no-reboot); as QEMU's -boot reboot-timeout; default: SeaBIOS's 60 s")
       ->check(CLI::Range(0, 65535 * 1000));
+  run_cmd->add_flag("--boot-menu", run.boot_menu,
+                    "SeaBIOS offers its boot menu (ESC, then the device's number; e.g. --keys '\\e2'), "
+                    "as QEMU's -boot menu=on");
 
   CLI11_PARSE(app, argc, argv);
   if (run_cmd->parsed()) {

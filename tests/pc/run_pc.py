@@ -13,6 +13,8 @@ CHECK is one of:
                INT 16h (kasou: --keys; QEMU: the monitor's sendkey), INT 13h writes
                (checked in the image file afterwards), exit through port 0xF4.
   cd-boot      an El Torito ISO made here with xorriso around cd_boot.bin.
+  boot-menu    that ISO and the disk: ESC and the CD's number in SeaBIOS's boot
+               menu (kasou: --boot-menu --keys; QEMU: -boot menu=on, sendkey).
   bad-input    missing, truncated, empty and unwritable disk images, a read-only
                disk in a VM file, a VM file with an unknown key, bad --keys text.
 
@@ -72,29 +74,33 @@ def kasou(args, *extra, timeout=30):
                 *extra], timeout)
 
 
-def qemu_with_monitor(cmd, wait_file, wait_text, commands, timeout=20):
+def qemu_with_monitor(cmd, wait_file, wait_text, commands, timeout=20, steps=None):
     """Runs QEMU with its monitor on stdin; once wait_text appears in wait_file,
-    sends the monitor commands. Returns QEMU's exit status."""
+    sends the monitor commands (or, with steps, each (file, text, commands) in
+    turn). Returns QEMU's exit status."""
+    steps = list(steps or [(wait_file, wait_text, commands)])
     print(f"$ {' '.join(cmd)}")
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sent = False
+    done = 0
     try:
         while p.poll() is None and time.monotonic() - t0 < timeout:
-            if not sent and os.path.exists(wait_file) and wait_text in read(wait_file):
-                try:
-                    for c in commands:
-                        p.stdin.write((c + "\n").encode())
-                        p.stdin.flush()
-                        time.sleep(0.2)
-                    sent = True
-                except BrokenPipeError:  # QEMU ended first: reported below
-                    break
+            if done < len(steps):
+                f, text, cmds = steps[done]
+                if os.path.exists(f) and text in read(f):
+                    try:
+                        for c in cmds:
+                            p.stdin.write((c + "\n").encode())
+                            p.stdin.flush()
+                            time.sleep(0.2)
+                        done += 1
+                    except BrokenPipeError:  # QEMU ended first: reported below
+                        break
             time.sleep(0.05)
         if p.poll() is None:
             p.kill()
             p.wait()
-            raise Fail(f"QEMU did not finish within {timeout} s (sent the monitor commands: {sent})")
+            raise Fail(f"QEMU did not finish within {timeout} s ({done} of {len(steps)} monitor steps sent)")
     finally:
         if p.stdin:
             try:
@@ -103,7 +109,8 @@ def qemu_with_monitor(cmd, wait_file, wait_text, commands, timeout=20):
                 pass
     err = p.stderr.read().decode("utf-8", "replace")
     print(f"  -> status {p.returncode} in {time.monotonic() - t0:.2f} s {err.strip()}")
-    check(sent, f"QEMU printed {wait_text!r} and got the monitor commands")
+    for f, text, cmds in steps:
+        check(steps.index((f, text, cmds)) < done, f"QEMU printed {text!r} and got {cmds}")
     return p.returncode
 
 
@@ -267,12 +274,13 @@ def check_disk_boot(args, qemu):
 
 # ---- cd-boot -------------------------------------------------------------------
 
-def check_cd_boot(args, qemu):
+def make_iso(args):
+    """The El Torito ISO around cd_boot.bin, or None without xorriso."""
     w = args.workdir
     xorriso = shutil.which("xorriso")
     if not xorriso:
         print("SKIP: xorriso not found (Debian package xorriso; scripts/install-deps.sh installs it)")
-        return 77
+        return None
     tree, iso = os.path.join(w, "cd-tree"), os.path.join(w, "cd.iso")
     shutil.rmtree(tree, ignore_errors=True)
     os.makedirs(tree)
@@ -284,6 +292,19 @@ def check_cd_boot(args, qemu):
     rc, out, err = run([xorriso, "-as", "mkisofs", "-quiet", "-V", "KASOU_PC_TEST", "-b", "boot.bin",
                         "-no-emul-boot", "-boot-load-size", "4", "-o", iso, tree], 60)
     check(rc == 0 and os.path.exists(iso), "xorriso builds the El Torito ISO", err)
+    return iso
+
+
+CD_TRANSCRIPT = ["kasou-pc: El Torito boot image running, drive E0",
+                 "INT 13h AH=42h: volume descriptor CD001, label KASOU_PC_TEST",
+                 "kasou-pc: CD done"]
+
+
+def check_cd_boot(args, qemu):
+    w = args.workdir
+    iso = make_iso(args)
+    if not iso:
+        return 77
     ser, scr = os.path.join(w, "cd-kasou.serial"), os.path.join(w, "cd-kasou.screen")
     rc, out, err = kasou(args, "--cdrom", iso, "--boot", "d", "--serial", f"file:{ser}", "--debugcon", "none",
                          "--screen-dump", scr)
@@ -291,10 +312,7 @@ def check_cd_boot(args, qemu):
     print("--- kasou COM1 ---\n" + k_ser)
     check(rc == (0x12 << 1 | 1), "kasou: the CD boot image exits through port 0xF4 with 0x12 (status 37)",
           f"status {rc}: {err}")
-    expect = ["kasou-pc: El Torito boot image running, drive E0",
-              "INT 13h AH=42h: volume descriptor CD001, label KASOU_PC_TEST",
-              "kasou-pc: CD done"]
-    for e in expect:
+    for e in CD_TRANSCRIPT:
         check(e in k_ser.splitlines(), f"kasou COM1: {e!r}")
         check(e in k_scr.splitlines(), f"kasou screen: {e!r}")
     check("Booting from DVD/CD..." in k_scr, "kasou screen: SeaBIOS's 'Booting from DVD/CD...'")
@@ -306,6 +324,56 @@ def check_cd_boot(args, qemu):
     q_ser = read(qser)
     check(rc == (0x12 << 1 | 1), "QEMU: the CD boot image exits with status 37", f"status {rc}: {err}")
     check(k_ser == q_ser, "the same COM1 transcript under kasou and QEMU", f"kasou:\n{k_ser}\nqemu:\n{q_ser}")
+    return 0
+
+
+# ---- boot-menu -----------------------------------------------------------------
+
+def check_boot_menu(args, qemu):
+    """A hard disk first in the boot order and a CD: ESC in SeaBIOS's boot menu,
+    then the CD's number. Without the menu (or the keys) the disk would boot, and
+    its program waits for keys that never come."""
+    w = args.workdir
+    iso = make_iso(args)
+    if not iso:
+        return 77
+    disk, _ = make_disk(args, "menu-kasou.img")
+    log, ser, scr = (os.path.join(w, f"menu-kasou.{x}") for x in ("log", "serial", "screen"))
+    rc, out, err = kasou(args, "--disk", disk, "--cdrom", iso, "--boot", "cd", "--boot-menu", "--keys", "\\e2",
+                         "--debugcon", f"file:{log}", "--serial", f"file:{ser}", "--screen-dump", scr)
+    k_log, k_ser, k_scr = read(log), read(ser), read(scr)
+    print("--- kasou screen ---\n" + k_scr.rstrip())
+    check(rc == (0x12 << 1 | 1) and k_ser.splitlines() == CD_TRANSCRIPT,
+          "kasou: ESC, 2 in the boot menu boots the CD (its transcript, status 37)", f"status {rc}: {err}\n{k_ser}")
+    menu = ["Press ESC for boot menu.", "Select boot device:",
+            "1. ata0-0: KASOU HARDDISK ATA-6 Hard-Disk (1 MiBytes)",
+            "2. DVD/CD [ata1-0: KASOU CD-ROM ATAPI-4 DVD/CD] (KASOU_PC_TEST)", "Booting from DVD/CD..."]
+    for e in menu:
+        check(e in k_scr.splitlines(), f"kasou screen: {e!r}")
+        check(e in k_log.splitlines(), f"kasou debug console: {e!r}")
+    check("Booting from Hard Disk..." not in k_log, "kasou: the disk (first in the boot order) was not booted")
+    if not qemu:
+        return 77
+    qdisk, _ = make_disk(args, "menu-qemu.img")
+    qlog, qser = os.path.join(w, "menu-qemu.log"), os.path.join(w, "menu-qemu.serial")
+    for f in (qlog, qser):
+        if os.path.exists(f):
+            os.unlink(f)
+    # QEMU's menu has two more entries (its "Legacy option rom" kvmvapic.bin and a
+    # floppy drive), so its CD is number 4.
+    cmd = [qemu, *QEMU_COMMON, "-drive", f"file={qdisk},format=raw,if=ide", "-cdrom", iso, "-boot", "menu=on",
+           "-serial", f"file:{qser}", "-monitor", "stdio", "-chardev", f"file,id=dbg,path={qlog}",
+           "-device", "isa-debugcon,iobase=0x402,chardev=dbg"]
+    rc = qemu_with_monitor(cmd, None, None, None, steps=[(qlog, "Press ESC for boot menu.", ["sendkey esc"]),
+                                                         (qlog, "Select boot device:", ["sendkey 4"])])
+    q_log, q_ser = read(qlog), read(qser)
+    check(rc == (0x12 << 1 | 1) and q_ser == k_ser, "QEMU: the same CD transcript and status after its menu",
+          f"status {rc}\n{q_ser}")
+    for e in menu:
+        # the drive models differ: QEMU HARDDISK ATA-7, QEMU DVD-ROM
+        e = e.replace("KASOU HARDDISK ATA-6", "QEMU HARDDISK ATA-7").replace("KASOU CD-ROM", "QEMU DVD-ROM")
+        e = re.sub(r"^2\. ", "4. ", e)
+        check(e in q_log.splitlines(), f"QEMU debug console: {e!r}")
     return 0
 
 
@@ -388,7 +456,7 @@ def check_bad_input(args, qemu):
 
 
 CHECKS = {"no-boot": check_no_boot, "disk-boot": check_disk_boot, "cd-boot": check_cd_boot,
-          "bad-input": check_bad_input}
+          "boot-menu": check_boot_menu, "bad-input": check_bad_input}
 
 
 def main():

@@ -8,6 +8,7 @@
 #include "core/mmu.h"
 #include "devices/cmos.h"
 #include "devices/debug_ports.h"
+#include "devices/fpu_error.h"
 #include "devices/device_host.h"
 #include "devices/fw_cfg.h"
 #include "devices/i440fx.h"
@@ -98,6 +99,7 @@ Board build_board(Machine& m, const BoardOptions& opts) {
   b.i8042 = m.add_device(
       std::make_unique<I8042>(m.io(), host, irq(1), irq(12), [p92](bool on) { p92->set_kbc_a20(on); }));
 
+  m.add_device(std::make_unique<FpuError>(m.io(), m.vcpu(), irq(13)));
   m.add_device(std::make_unique<DebugConsole>(m.io(), 0xE9, opts.debugcon));
   // QEMU's debugcon port, where SeaBIOS writes its log.
   m.add_device(std::make_unique<DebugConsole>(m.io(), 0x402, opts.debugcon));

@@ -8,6 +8,7 @@
 //   port 0x92 (fast A20, reset); A20 = port 0x92 bit 1 OR the 8042's A20
 //   COM1 0x3F8 .......................... IRQ 4
 //   COM2 0x2F8 .......................... IRQ 3
+//   x87 error: FERR# latch ............. IRQ 13, cleared by a write to 0xF0 (IGNNE#)
 //   debug console 0xE9, debug exit 0xF4, POST 0x80
 #pragma once
 

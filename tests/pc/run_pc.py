@@ -88,6 +88,7 @@ def qemu_with_monitor(cmd, wait_file, wait_text, commands, timeout=20, steps=Non
             if done < len(steps):
                 f, text, cmds = steps[done]
                 if os.path.exists(f) and text in read(f):
+                    time.sleep(0.3)  # the guest may still be printing the rest of the screen
                     try:
                         for c in cmds:
                             p.stdin.write((c + "\n").encode())
@@ -165,7 +166,8 @@ def check_no_boot(args, qemu):
            "-boot", "reboot-timeout=5000", "-chardev", f"file,id=dbg,path={qlog}",
            "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
            "-drive", "if=none,id=cd,media=cdrom", "-device", "ide-cd,drive=cd,bus=ide.1,unit=0,bootindex=0"]
-    qemu_with_monitor(cmd, qlog, "No bootable device", [f'pmemsave 0xb8000 4000 "{qvga}"', "quit"])
+    qemu_with_monitor(cmd, qlog, "No bootable device.  Retrying in 5 seconds.\n",
+                      [f'pmemsave 0xb8000 4000 "{qvga}"', "quit"])
     q_log = read(qlog)
     q_scr = text_screen(read(qvga, "rb"))
     print("--- kasou screen ---\n" + k_scr.rstrip() + "\n--- QEMU screen ---\n" + q_scr)

@@ -64,7 +64,7 @@ int main(int argc, char** argv) {
                       "SeaBIOS: ms to wait after 'No bootable device' before it resets the machine (the end of "
                       "the run with --no-reboot); as QEMU's -boot reboot-timeout; default: SeaBIOS's 60 s")
       ->check(CLI::Range(0, 65535 * 1000));
-  run_cmd->add_flag("--boot-menu", run.boot_menu,
+  run_cmd->add_flag("--boot-menu", flags.boot_menu,
                     "SeaBIOS offers its boot menu (ESC, then the device's number; e.g. --keys '\\e2'), "
                     "as QEMU's -boot menu=on");
 
@@ -88,6 +88,7 @@ int main(int argc, char** argv) {
     if (given("--bios")) vm.bios = flags.bios;
     if (given("--cdrom")) vm.cdrom = flags.cdrom;
     if (given("--boot")) vm.boot_order = flags.boot_order;
+    if (given("--boot-menu")) vm.boot_menu = flags.boot_menu;
     if (given("--disk")) {
       vm.disks.clear();
       for (const auto& d : disks) vm.disks.push_back({d, false});

@@ -145,7 +145,7 @@ int run_command(const RunOptions& o) {
       acpi.ram_below_4g_bytes = cfg.ram_bytes;
       cs.firmware_files = build_pc_acpi_tables(acpi);
       cs.boot_fail_wait_ms = o.reboot_timeout_ms;
-      cs.boot_menu = o.boot_menu;
+      cs.boot_menu = vm.boot_menu;
       // The Linux boot ROM boots first; SeaBIOS runs genroms/ files as option ROMs.
       if (linux) {
         cs.firmware_files.emplace_back(kLinuxBootRomFile, linuxboot_option_rom());

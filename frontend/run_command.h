@@ -41,8 +41,6 @@ struct RunOptions {
   // SeaBIOS: milliseconds to wait after "No bootable device" before it reboots
   // (fw_cfg etc/boot-fail-wait, QEMU's -boot reboot-timeout); -1: its default (60 s).
   int reboot_timeout_ms = -1;
-  // SeaBIOS offers its boot menu ("Press ESC for boot menu."), as QEMU's -boot menu=on.
-  bool boot_menu = false;
 };
 
 // The exit status of a run that ended in a guest kernel panic.

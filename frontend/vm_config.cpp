@@ -91,11 +91,12 @@ VmConfig parse_vm_config(const std::string& text, const std::string& src, const 
     r.path(*fw, "vga_bios", c.vga_bios, "firmware.");
   }
   if (const toml::table* b = r.table(root, "boot")) {
-    r.only(*b, {"kernel", "initrd", "append", "order"}, "boot.");
+    r.only(*b, {"kernel", "initrd", "append", "order", "menu"}, "boot.");
     r.path(*b, "kernel", c.kernel, "boot.");
     r.path(*b, "initrd", c.initrd, "boot.");
     r.get(*b, "append", c.append, "boot.");
     r.get(*b, "order", c.boot_order, "boot.");
+    r.get(*b, "menu", c.boot_menu, "boot.");
     for (char ch : c.boot_order)
       if (ch != 'c' && ch != 'd')
         throw ConfigError(fmt::format("{}: boot.order '{}': use c (hard disk) and d (CD-ROM)", where(src, *b->get("order")),
@@ -158,6 +159,7 @@ std::string to_toml(const VmConfig& c) {
   if (!c.initrd.empty()) boot.insert("initrd", c.initrd);
   if (!c.append.empty()) boot.insert("append", c.append);
   boot.insert("order", c.boot_order);
+  boot.insert("menu", c.boot_menu);
   root.insert("boot", boot);
   if (!c.disks.empty()) {
     toml::array disks;

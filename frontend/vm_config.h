@@ -10,6 +10,7 @@
 //   initrd = "initrd.img"
 //   append = "console=ttyS0"
 //   order = "cd"          # firmware boot order: c = hard disk, d = CD-ROM
+//   menu = false          # SeaBIOS's boot menu ("Press ESC for boot menu.")
 //   [[disk]]
 //   file = "disk.img"
 //   read_only = false
@@ -51,6 +52,7 @@ struct VmConfig {
   std::string initrd;
   std::string append;
   std::string boot_order = "cd";
+  bool boot_menu = false;  // SeaBIOS offers its boot menu (QEMU -boot menu=on)
   std::vector<DiskConfig> disks;  // IDE primary master, primary slave, secondary slave
   std::string cdrom;              // IDE secondary master
   std::string serial = "stdio";

@@ -27,6 +27,7 @@ kernel = "vmlinuz"
 initrd = "/abs/initrd.img"
 append = "console=ttyS0"
 order = "dc"
+menu = true
 [[disk]]
 file = "disk.img"
 [[disk]]
@@ -49,6 +50,7 @@ realtime = true
   CHECK(c.initrd == "/abs/initrd.img");
   CHECK(c.append == "console=ttyS0");
   CHECK(c.boot_order == "dc");
+  CHECK(c.boot_menu);
   REQUIRE(c.disks.size() == 2);
   CHECK(c.disks[0].file == "/vms/disk.img");
   CHECK_FALSE(c.disks[0].read_only);
@@ -67,12 +69,15 @@ TEST_CASE("vm config: defaults and a round trip through to_toml") {
   c.kernel = "/k";
   c.disks.push_back({"/d.img", true});
   c.vga = true;
+  c.boot_menu = true;
   VmConfig back = parse_vm_config(to_toml(c), "round-trip");
   CHECK(back.name == "x");
   CHECK(back.kernel == "/k");
   REQUIRE(back.disks.size() == 1);
   CHECK(back.disks[0].read_only);
   CHECK(back.vga);
+  CHECK(back.boot_menu);
+  CHECK_FALSE(parse_vm_config("", "vm.toml").boot_menu);
 }
 
 TEST_CASE("vm config: bad files say which key, which line and why") {
@@ -89,6 +94,8 @@ TEST_CASE("vm config: bad files say which key, which line and why") {
   CHECK(e.find("'display.vga' must be a boolean") != std::string::npos);
   e = error_of("[[disk]]\nread_only = true\n");
   CHECK(e.find("needs a file") != std::string::npos);
+  e = error_of("[boot]\nmenu = \"yes\"\n");
+  CHECK(e.find("'boot.menu' must be a boolean") != std::string::npos);
   e = error_of("[boot]\norder = \"cx\"\n");
   CHECK(e.find("boot.order") != std::string::npos);
   e = error_of("name = \n");

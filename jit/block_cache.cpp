@@ -19,11 +19,24 @@ BlockCache::BlockCache()
 Block* BlockCache::insert(std::unique_ptr<Block> b) {
   Block* raw = b.get();
   map_[raw->key] = raw;
-  pages_[raw->key.phys & ~uint64_t{0xFFF}].push_back(raw);
-  if (raw->spans_pages() && raw->phys2_page != (raw->key.phys & ~uint64_t{0xFFF}))
-    pages_[raw->phys2_page].push_back(raw);
+  const uint64_t page = raw->key.phys & ~uint64_t{0xFFF};
+  CodePage& first = pages_[page];
+  first.blocks.push_back(raw);
+  first.chunks |= chunk_mask(raw->key.phys & 0xFFF, raw->guest_bytes - raw->tail_bytes);
+  if (raw->spans_pages()) {
+    CodePage& second = pages_[raw->phys2_page];
+    if (raw->phys2_page != page) second.blocks.push_back(raw);
+    second.chunks |= chunk_mask(0, raw->tail_bytes);
+  }
   owned_.push_back(std::move(b));
   return raw;
+}
+
+uint64_t BlockCache::chunk_mask(uint64_t offset, uint64_t size_bytes) {
+  if (size_bytes == 0) return 0;
+  const uint64_t first = offset >> 6, last = std::min<uint64_t>((offset + size_bytes - 1) >> 6, 63);
+  const uint64_t upto_last = last == 63 ? ~uint64_t{0} : (uint64_t{1} << (last + 1)) - 1;
+  return upto_last & ~((uint64_t{1} << first) - 1);
 }
 
 void BlockCache::chain(ExitSlot* slot, Block* target) {
@@ -59,7 +72,7 @@ void BlockCache::invalidate(Block* b) {
 size_t BlockCache::invalidate_page(uint64_t phys_page) {
   auto it = pages_.find(phys_page);
   if (it == pages_.end()) return 0;
-  std::vector<Block*> blocks = std::move(it->second);
+  std::vector<Block*> blocks = std::move(it->second.blocks);
   pages_.erase(it);
   for (Block* b : blocks) invalidate(b);
   drop_dead_jump_cache_entries();  // they may point at the dead blocks
@@ -69,8 +82,8 @@ size_t BlockCache::invalidate_page(uint64_t phys_page) {
 size_t BlockCache::invalidate_range(uint64_t phys, uint64_t size_bytes) {
   const uint64_t page = phys & ~uint64_t{0xFFF};
   auto it = pages_.find(page);
-  if (it == pages_.end()) return 0;
-  std::vector<Block*>& blocks = it->second;
+  if (it == pages_.end() || !(it->second.chunks & chunk_mask(phys & 0xFFF, size_bytes))) return 0;
+  std::vector<Block*>& blocks = it->second.blocks;
   size_t dropped = 0;
   for (size_t i = 0; i < blocks.size();) {
     Block* b = blocks[i];
@@ -88,7 +101,17 @@ size_t BlockCache::invalidate_range(uint64_t phys, uint64_t size_bytes) {
       i++;
     }
   }
-  if (blocks.empty()) pages_.erase(it);
+  if (blocks.empty()) {
+    pages_.erase(it);
+  } else if (dropped) {
+    uint64_t chunks = 0;
+    for (const Block* b : blocks) {
+      if ((b->key.phys & ~uint64_t{0xFFF}) == page)
+        chunks |= chunk_mask(b->key.phys & 0xFFF, b->guest_bytes - b->tail_bytes);
+      if (b->spans_pages() && b->phys2_page == page) chunks |= chunk_mask(0, b->tail_bytes);
+    }
+    it->second.chunks = chunks;
+  }
   if (dropped) drop_dead_jump_cache_entries();
   return dropped;
 }

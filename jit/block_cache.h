@@ -56,7 +56,15 @@ class BlockCache {
   void drop_dead_jump_cache_entries();
 
   std::unordered_map<BlockKey, Block*, BlockKeyHash> map_;
-  std::unordered_map<uint64_t, std::vector<Block*>> pages_;
+  // The blocks made from each physical page, and which 64-byte chunks of the
+  // page they cover (a write elsewhere on the page, e.g. to a BIOS variable
+  // next to its code, then costs one test).
+  struct CodePage {
+    std::vector<Block*> blocks;
+    uint64_t chunks = 0;
+  };
+  static uint64_t chunk_mask(uint64_t offset, uint64_t size_bytes);
+  std::unordered_map<uint64_t, CodePage> pages_;
   std::vector<std::unique_ptr<Block>> owned_;  // live and dead blocks, freed by clear()
   std::unique_ptr<JumpCacheEntry[]> jc_;
   std::unique_ptr<Block*[]> jc_blocks_;

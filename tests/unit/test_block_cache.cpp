@@ -102,3 +102,37 @@ TEST_CASE("block cache: an empty jump-cache entry never matches") {
 
 }  // namespace
 }  // namespace kasou::jit
+
+namespace kasou::jit {
+namespace {
+
+TEST_CASE("block cache: a write drops only blocks made from the written bytes, on either page of a spanning block") {
+  BlockCache c;
+  FakeBlock fa, fb, fc;
+  auto a = fa.make(0x10100, 0x100);  // bytes 0x10100-0x1010F
+  a->guest_bytes = 16;
+  auto b = fb.make(0x10FFC, 0xFFC);  // 4 bytes here, 3 more at the start of page 0x30000
+  b->guest_bytes = 7;
+  b->tail_bytes = 3;
+  b->phys2_page = 0x30000;
+  auto cc = fc.make(0x10300, 0x300);
+  cc->guest_bytes = 8;
+  Block* pa = c.insert(std::move(a));
+  Block* pb = c.insert(std::move(b));
+  Block* pc = c.insert(std::move(cc));
+  CHECK(c.invalidate_range(0x10200, 4) == 0);  // data between the blocks
+  CHECK(c.invalidate_range(0x10110, 4) == 0);  // right after a
+  CHECK(c.invalidate_range(0x30003, 1) == 0);  // after b's tail
+  CHECK((pa->valid && pb->valid && pc->valid));
+  CHECK(c.invalidate_range(0x1010F, 1) == 1);  // a's last byte
+  CHECK_FALSE(pa->valid);
+  CHECK(c.invalidate_range(0x30002, 1) == 1);  // b's last byte, on its second page
+  CHECK_FALSE(pb->valid);
+  CHECK(pc->valid);
+  CHECK(c.page_has_blocks(0x10000));
+  CHECK(c.invalidate_range(0x102FE, 4) == 1);  // across c's first byte
+  CHECK_FALSE(c.page_has_blocks(0x10000));
+}
+
+}  // namespace
+}  // namespace kasou::jit

@@ -62,10 +62,16 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
   const unsigned page_left = static_cast<unsigned>(kPageBytes - (linear & (kPageBytes - 1)));
   const unsigned avail = static_cast<unsigned>(std::min<uint64_t>(page_left, limit_left));
   uint8_t buf[kPageBytes + kMaxInsnBytes];
-  unsigned n = mmu_fetch(v, linear, buf, avail);
+  // The code bytes come in as decoding needs them: most blocks are far shorter
+  // than the rest of their page.
+  constexpr unsigned kFetchChunk = 256;
+  unsigned n = mmu_fetch(v, linear, buf, std::min(avail, kFetchChunk));
   const size_t max = opts_.single_step ? 1 : kMaxBlockInsns;
+  out.reserve(16);
   unsigned off = 0;
   while (out.size() < max && off < n) {
+    if (n - off < kMaxInsnBytes && n < avail)
+      n += mmu_fetch(v, (linear + n) & 0xFFFFFFFFull, buf + n, std::min(avail - n, kFetchChunk));
     DecodedInsn d;
     uint32_t at = code16 ? ((eip + off) & 0xFFFF) : eip + off;
     DecodeStatus st = decoder_.decode(code16, stack16, buf + off, n - off, at, d);

@@ -6,6 +6,7 @@ PACKAGES=(
   libasmjit-dev libzydis-dev libzycore-dev libcli11-dev doctest-dev libfmt-dev
   libsdl2-dev libimgui-dev libtomlplusplus-dev libzstd-dev
   nasm gcc-multilib g++-multilib cpio acpica-tools xorriso
+  fdisk dosfstools mtools syslinux syslinux-common
   qemu-system-x86 seabios
   xvfb xauth
 )

@@ -4,7 +4,8 @@ under kasou (or QEMU), types commands on the serial shell and checks what comes
 back. One check per invocation (ctest runs each as its own test):
 
   serial      kasou: uname -a, /proc/cpuinfo against kasou's CPUID, /proc/interrupts,
-              a busybox workload against the same commands on the host, dmesg clean
+              a busybox workload against the same commands on the host, repeated
+              vfork + exec (busybox time), dmesg clean
   qemu        QEMU TCG: the same workload, same host-computed answers
   poweroff    kasou: `poweroff -f` ends the run with status 0 and a power-off message
   reboot      kasou: `reboot -f` boots the kernel again to a working shell
@@ -58,7 +59,7 @@ WORKLOAD = [
 
 # Lines in the kernel log that mean something went wrong (issue 5).
 BAD_LOG_RE = re.compile(r"\bOops\b|\bBUG:|\bWARNING:|clocksource.*unstable|[Ss]purious|Call Trace|cut here|"
-                        r"[Kk]ernel panic")
+                        r"[Kk]ernel panic|segfault at")
 
 # Linux's names for the CPUID bits (arch/x86/include/asm/cpufeatures.h): leaf 1 EDX,
 # leaf 1 ECX, leaf 0x80000001 EDX.
@@ -282,6 +283,16 @@ def check_workload(s):
     print("info: in-guest time of sha256sum over 4 MB: " + " ".join(out.split()))
 
 
+def check_processes(s):
+    """busybox `time` vforks and execs; run several in a row (each one's parent
+    resumes after its child exec'd into a new address space)."""
+    out, status = s.run("for i in 1 2 3 4; do time true; time sh -c true; done 2>&1", 60)
+    runs = len(re.findall(r"^real\s", out, re.M))
+    if status != 0 or runs != 8:
+        raise CheckFailed(f"8 x `time CMD` (vfork + exec): status {status}, {runs} reports:\n{out}")
+    print("ok: 8 x `time CMD` (vfork + exec) in a row")
+
+
 # -- the checks ----------------------------------------------------------------------
 def run_serial(args, guest):
     s = boot(args, "serial", kasou_argv(args, guest))
@@ -290,6 +301,7 @@ def run_serial(args, guest):
         check_uname(s, guest)
         check_cpuinfo(s, args)
         check_workload(s)
+        check_processes(s)
         check_interrupts(s)
         check_dmesg(s)
     finally:
@@ -303,6 +315,7 @@ def run_qemu(args, guest):
         print(f"info: QEMU shell prompt after {s.elapsed_s():.1f} s")
         check_uname(s, guest)
         check_workload(s)
+        check_processes(s)
     finally:
         s.close()
     return s

@@ -27,10 +27,11 @@ void PanicWatchSink::flush() {
 }
 
 void PanicWatchSink::line_done() {
-  if (!panicked_ && line_.find(kPanicMarker) != std::string::npos) {
+  const bool end_line = line_.find(kEndMarker) != std::string::npos;  // it repeats the panic text
+  if (!panicked_ && !end_line && line_.find(kPanicMarker) != std::string::npos) {
     panicked_ = true;
     on_panic_(line_);
-  } else if (panicked_ && !ended_ && line_.find(kEndMarker) != std::string::npos) {
+  } else if (panicked_ && !ended_ && end_line) {
     ended_ = true;
     on_end_();
   }

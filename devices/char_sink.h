@@ -19,7 +19,13 @@ class CharSink {
 class FileSink : public CharSink {
  public:
   explicit FileSink(std::FILE* f) : f_(f) {}
-  void put(uint8_t c) override { std::fputc(c, f_); if (c == '\n') std::fflush(f_); }
+  // Every byte goes out at once: a console's prompt or a partial line must show
+  // while the guest waits for input (flushing only at '\n' held a shell's prompt
+  // back until the next key).
+  void put(uint8_t c) override {
+    std::fputc(c, f_);
+    std::fflush(f_);
+  }
   void flush() override { std::fflush(f_); }
 
  private:

@@ -19,16 +19,23 @@ namespace kasou::jit {
 
 struct Block;
 
+// A block is found by where its code is (physical address) and how it was
+// translated (mode, CS base) — and by its EIP: generated code bakes in guest
+// addresses (branch targets, return addresses, the EIP of faults), so the same
+// physical code mapped at another linear address (the vDSO in every process,
+// shared libraries) needs a block of its own.
 struct BlockKey {
   uint64_t phys;
   uint32_t mode;
   uint32_t cs_base;
+  uint32_t eip;
   bool operator==(const BlockKey&) const = default;
 };
 
 struct BlockKeyHash {
   size_t operator()(const BlockKey& k) const {
     uint64_t h = k.phys * 0x9E3779B97F4A7C15ull ^ (uint64_t(k.mode) << 32 | k.cs_base);
+    h ^= uint64_t(k.eip) * 0xC2B2AE3D27D4EB4Full;
     return static_cast<size_t>(h ^ (h >> 29));
   }
 };

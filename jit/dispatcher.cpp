@@ -149,7 +149,7 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
   }
   for (int attempt = 0; attempt < 2; attempt++) {
     auto b = std::make_unique<Block>();
-    b->key = BlockKey{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};
+    b->key = BlockKey{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base), eip};
     b->eip = eip;
     b->linear = linear;
     b->insn_count = static_cast<uint32_t>(insns.size());
@@ -193,7 +193,7 @@ Block* JitEngine::lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode) 
     deliver_exception(v, f);
     return nullptr;
   }
-  const BlockKey key{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base)};
+  const BlockKey key{phys, mode, static_cast<uint32_t>(v.s.seg[kCs].base), eip};
   if (Block* b = blocks_.find(key)) {
     if (!b->spans_pages() || second_page_matches(v, *b)) return b;
     blocks_.drop(b);  // its second page maps elsewhere now: translate again

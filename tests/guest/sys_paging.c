@@ -38,6 +38,7 @@ static volatile uint8_t code_page[4096] __attribute__((aligned(4096)));
 static volatile uint8_t cross_head[4096] __attribute__((aligned(4096)));
 static volatile uint8_t cross_tail[2][4096] __attribute__((aligned(4096)));
 static volatile uint8_t remap_code[2][4096] __attribute__((aligned(4096)));
+static volatile uint8_t where_code[4096] __attribute__((aligned(4096)));
 
 static volatile uint64_t pdpt[4] __attribute__((aligned(32)));
 static volatile uint64_t ppd0[512] __attribute__((aligned(4096)));
@@ -207,6 +208,21 @@ static void two_level(void) {
   pt[8] = (uint32_t)remap_code[1] | PTE_P | PTE_W;
   invlpg(at(VA + 0x8000));
   check_u32("... after the page is remapped + INVLPG", remapped(), 0xC0DE0011);
+
+  /* Position-dependent code (call next; pop eax; ret: EAX = where it runs) in
+     one physical page mapped at two linear addresses, as the vDSO is in every
+     process: each mapping must see its own address. */
+  where_code[0] = 0xE8;
+  for (int i = 1; i < 5; i++) where_code[i] = 0;
+  where_code[5] = 0x58;
+  where_code[6] = 0xC3;
+  pt[9] = (uint32_t)where_code | PTE_P | PTE_W;
+  pt[10] = (uint32_t)where_code | PTE_P | PTE_W;
+  uint32_t (*volatile where9)(void) = (uint32_t(*)(void))(VA + 0x9000);
+  uint32_t (*volatile where10)(void) = (uint32_t(*)(void))(VA + 0xA000);
+  check_u32("call/pop through the first mapping", where9(), VA + 0x9005);
+  check_u32("... the same page through the second", where10(), VA + 0xA005);
+  check_u32("... the first again", where9(), VA + 0x9005);
 
   write_cr0(read_cr0() & ~CR0_PG);
   write_cr4(read_cr4() & ~CR4_PSE);

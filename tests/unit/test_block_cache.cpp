@@ -15,7 +15,7 @@ struct FakeBlock {
   std::vector<uint8_t> code = std::vector<uint8_t>(32, 0x90);
   std::unique_ptr<Block> make(uint64_t phys, uint32_t eip) {
     auto b = std::make_unique<Block>();
-    b->key = BlockKey{phys, 0x80000000u, 0};
+    b->key = BlockKey{phys, 0x80000000u, 0, eip};
     b->eip = eip;
     b->code = b->indirect_entry = b->code_start = code.data();
     auto& s = b->exits.emplace_back(std::make_unique<ExitSlot>());
@@ -35,14 +35,16 @@ int32_t rel_at(const uint8_t* p) {
   return r;
 }
 
-TEST_CASE("block cache: find by physical address, mode and CS base") {
+TEST_CASE("block cache: find by physical address, mode, CS base and EIP") {
   BlockCache c;
   FakeBlock fa;
   Block* a = c.insert(fa.make(0x1000, 0x1000));
-  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0}) == a);
-  CHECK(c.find(BlockKey{0x1000, 0x80000001u, 0}) == nullptr);
-  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0x10}) == nullptr);
-  CHECK(c.find(BlockKey{0x1010, 0x80000000u, 0}) == nullptr);
+  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0, a->eip}) == a);
+  CHECK(c.find(BlockKey{0x1000, 0x80000001u, 0, a->eip}) == nullptr);
+  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0x10, a->eip}) == nullptr);
+  CHECK(c.find(BlockKey{0x1010, 0x80000000u, 0, a->eip}) == nullptr);
+  // The same physical code at another EIP (another linear mapping) is another block.
+  CHECK(c.find(BlockKey{0x1000, 0x80000000u, 0, a->eip + 0x1000}) == nullptr);
 }
 
 TEST_CASE("block cache: chaining patches the exit; invalidating the target unpatches it") {

@@ -309,6 +309,20 @@ def run_serial(args, guest):
     return s
 
 
+def run_trap_privileged(args, guest):
+    """The same guest with every privileged instruction emulated out of line
+    (classic trap-and-emulate): the same answers as the translated run (the
+    workload is left to linux.serial: out-of-line emulation is several times slower)."""
+    s = boot(args, "trap-privileged", kasou_argv(args, guest, extra=["--trap-privileged"]))
+    try:
+        check_uname(s, guest)
+        check_processes(s)
+        check_dmesg(s)
+    finally:
+        s.close()
+    return s
+
+
 def run_qemu(args, guest):
     s = boot(args, "qemu", qemu_argv(args, guest))
     try:
@@ -458,6 +472,7 @@ CHECKS = {
     "poweroff": run_poweroff,
     "reboot": run_reboot,
     "no-reboot": run_no_reboot,
+    "trap-privileged": run_trap_privileged,
     "vga": run_vga,
     "disk": lambda a, g: run_disk(a, g, False),
     "disk-qemu": lambda a, g: run_disk(a, g, True),

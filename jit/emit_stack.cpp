@@ -30,6 +30,7 @@ bool Emitter::stack_supported(const DecodedInsn& d) const {
       if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) return true;
       if (op.type == ZYDIS_OPERAND_TYPE_REGISTER && ZydisRegisterGetClass(op.reg.value) == ZYDIS_REGCLASS_SEGMENT)
         return true;
+      if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) return op.size == 32 && mem_inline_ok(d, op);
       return op.type == ZYDIS_OPERAND_TYPE_REGISTER && map_guest_reg(op.reg.value) != ZYDIS_REGISTER_NONE &&
              (op.size == 16 || op.size == 32);
     case ZYDIS_MNEMONIC_POP:
@@ -59,6 +60,22 @@ bool Emitter::emit_stack() {
       const unsigned size = d.operand_bits() / 8;
       if (op.type == ZYDIS_OPERAND_TYPE_IMMEDIATE) {
         emit_push_imm(static_cast<uint32_t>(op.imm.value.u), size);
+        return true;
+      }
+      if (op.type == ZYDIS_OPERAND_TYPE_MEMORY) {
+        // The source is read first (PUSH [ESP+n] addresses it with the old ESP)
+        // and waits in memory across the push's possible slow-path call.
+        const unsigned bytes = op.size / 8;
+        emit_mem_operand(op, false, x86::rsi);
+        if (bytes == 2) a_.movzx(x86::r9d, x86::word_ptr(x86::rsi));
+        else a_.mov(x86::r9d, x86::dword_ptr(x86::rsi));
+        a_.mov(x86::dword_ptr(x86::rbp, KASOU_JS_OFF(tmp0)), x86::r9d);
+        a_.lea(x86::r8d, x86::ptr(x86::r12, -static_cast<int32_t>(bytes)));
+        emit_lookup(bytes, true, x86::rsi);
+        a_.mov(x86::r9d, x86::dword_ptr(x86::rbp, KASOU_JS_OFF(tmp0)));
+        if (bytes == 2) a_.mov(x86::word_ptr(x86::rsi), x86::r9w);
+        else a_.mov(x86::dword_ptr(x86::rsi), x86::r9d);
+        a_.lea(kEsp, x86::ptr(x86::r12, -static_cast<int32_t>(bytes)));
         return true;
       }
       if (ZydisRegisterGetClass(op.reg.value) == ZYDIS_REGCLASS_SEGMENT) {

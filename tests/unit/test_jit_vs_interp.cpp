@@ -50,6 +50,12 @@ class ProgramWriter {
         emit({ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_ESI), lea_ebp(64 + rng_() % 64)}});
         emit({ZYDIS_MNEMONIC_LEA, {reg(ZYDIS_REGISTER_EDI), lea_ebp(64 + rng_() % 64)}});
         bytes_.push_back(ops[rng_() % 8]);
+      } else if (kind == 7 && pushed < 8) {
+        // PUSH m32 from the data area (inline: a read, then a push). Not PUSH m16:
+        // a misaligned ESP loses SF across PUSH imm + RET in single-step mode
+        // (a known bug, see README).
+        emit({ZYDIS_MNEMONIC_PUSH, {mem(4)}});
+        pushed++;
       } else if (kind == 6) {
         // RDTSC: the virtual clock counts retired instructions, inline code and the
         // reference implementation must read the same value mid-block.

@@ -21,7 +21,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--cdrom", flags.cdrom, "CD-ROM image (ISO)");
   run_cmd->add_option("--boot", flags.boot_order, "firmware boot order: c = hard disk, d = CD-ROM (e.g. dc)");
   run_cmd->add_option("--serial", flags.serial, "COM1: stdio, none or file:PATH")->capture_default_str();
-  run_cmd->add_option("--debugcon", run.debugcon, "debug console port 0xE9: stdio, none or file:PATH")->capture_default_str();
+  run_cmd->add_option("--debugcon", run.debugcon,
+                      "debug console (ports 0xE9 and 0x402, SeaBIOS's log): stdio, none or file:PATH "
+                      "(default: stdio for multiboot kernels, none when SeaBIOS runs)");
   run_cmd->add_option("--engine", run.engine, "jit (translation) or interp (reference interpreter)")
       ->check(CLI::IsMember({"jit", "interp"}))->capture_default_str();
   run_cmd->add_option("-m,--memory", flags.memory_mib, "guest RAM in MiB")->capture_default_str();

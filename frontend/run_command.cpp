@@ -101,7 +101,10 @@ int run_command(const RunOptions& o) {
     }
     Machine m(cfg);
     auto serial = open_sink(vm.serial, "--serial");
-    auto debugcon = open_sink(o.debugcon, "--debugcon");
+    // The debug console carries SeaBIOS's log (port 0x402) on firmware boots: off
+    // unless asked for, as in QEMU; multiboot test programs print there (0xE9).
+    const std::string debugcon_spec = !o.debugcon.empty() ? o.debugcon : (firmware_boot ? "none" : "stdio");
+    auto debugcon = open_sink(debugcon_spec, "--debugcon");
     // A Linux kernel panic on COM1 ends the run (a little later, so that the
     // kernel's report is complete in the transcript).
     std::unique_ptr<PanicWatchSink> panic_watch;

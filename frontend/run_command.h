@@ -12,7 +12,7 @@ namespace kasou {
 // What to run (the VM: from a TOML file and/or command-line flags) and how.
 struct RunOptions {
   VmConfig vm;
-  std::string debugcon = "stdio";
+  std::string debugcon;  // "" = stdio for multiboot kernels, none when SeaBIOS runs
   std::string engine = "jit";   // jit | interp
   uint64_t max_instructions = 0;
   double timeout_seconds = 0;

@@ -96,6 +96,16 @@ def main():
     rc, out, err = run([a.kasou, "run", "--kernel", a.demo, "--serial", "bogus"])
     check("bad --serial value: clear error", rc != 0 and "--serial" in err, f"rc={rc} {err[-200:]}")
 
+    # SeaBIOS's log (port 0x402) stays off stdout unless --debugcon asks for it
+    # (QEMU attaches no debug console by default either); multiboot programs keep
+    # theirs on stdout (the demo above).
+    blank = write("blank.img", bytes(512 * 64))  # no boot signature
+    fw = [a.kasou, "run", "--disk", blank, "--serial", "none", "--max-instructions", "20000000", "-q"]
+    rc, out, err = run(fw)
+    check("firmware boot: no SeaBIOS log on stdout by default", "SeaBIOS" not in out, out[:200])
+    rc, out, err = run(fw + ["--debugcon", "stdio"])
+    check("firmware boot: --debugcon stdio shows SeaBIOS's log", "SeaBIOS (version" in out, f"rc={rc} {out[:200]}")
+
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 

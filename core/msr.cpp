@@ -68,6 +68,7 @@ bool msr_read(Vcpu& v, uint32_t index, uint64_t& value) {
     case msr::kApicBase: value = m.apic_base; return true;
     case msr::kBiosSignId: value = 0; return true;  // no microcode loaded
     case msr::kMtrrCap: value = msr::kMtrrCapValue; return true;
+    case msr::kArchCapabilities: value = msr::kArchCapabilitiesValue; return true;
     case msr::kSysenterCs: value = m.sysenter_cs; return true;
     case msr::kSysenterEsp: value = m.sysenter_esp; return true;
     case msr::kSysenterEip: value = m.sysenter_eip; return true;

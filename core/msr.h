@@ -17,6 +17,7 @@ inline constexpr uint32_t kPlatformId = 0x17;
 inline constexpr uint32_t kApicBase = 0x1B;
 inline constexpr uint32_t kBiosSignId = 0x8B;
 inline constexpr uint32_t kMtrrCap = 0xFE;
+inline constexpr uint32_t kArchCapabilities = 0x10A;
 inline constexpr uint32_t kSysenterCs = 0x174;
 inline constexpr uint32_t kSysenterEsp = 0x175;
 inline constexpr uint32_t kSysenterEip = 0x176;
@@ -29,6 +30,16 @@ inline constexpr uint32_t kMtrrFix4kC0000 = 0x268;  // .. 0x26F (F8000)
 inline constexpr uint32_t kPat = 0x277;
 inline constexpr uint32_t kMtrrDefType = 0x2FF;
 inline constexpr uint32_t kEfer = 0xC0000080u;
+
+// IA32_ARCH_CAPABILITIES (read-only): an emulator that executes one instruction
+// after another has no speculative execution, so none of the side-channel
+// problems these bits deny applies: RDCL_NO (Meltdown) 0, SSB_NO 4, MDS_NO 5,
+// PSCHANGE_MC_NO 6, TAA_NO 8, SBDR_SSDP_NO 13, FBSDP_NO 14, PSDP_NO 15,
+// BHI_NO 20, GDS_NO 26, RFDS_NO 27. (Without RDCL_NO, Linux isolates kernel page
+// tables: two CR3 loads per system call.)
+inline constexpr uint64_t kArchCapabilitiesValue = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) |
+                                                   (1u << 13) | (1u << 14) | (1u << 15) | (1u << 20) |
+                                                   (1u << 26) | (1u << 27);
 
 inline constexpr unsigned kVariableMtrrs = 8;
 // MTRRcap: VCNT = 8 variable ranges, FIX (fixed ranges), WC (write-combining type).

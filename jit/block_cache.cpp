@@ -14,7 +14,9 @@ void patch_rel32(uint8_t* rel32, const uint8_t* target) {
 }  // namespace
 
 BlockCache::BlockCache()
-    : jc_(new JumpCacheEntry[kJumpCacheEntries]()), jc_blocks_(new Block*[kJumpCacheEntries]()) {}
+    : find_cache_(new Block*[kFindCacheEntries]()),
+      jc_(new JumpCacheEntry[kJumpCacheEntries]()),
+      jc_blocks_(new Block*[kJumpCacheEntries]()) {}
 
 Block* BlockCache::insert(std::unique_ptr<Block> b) {
   Block* raw = b.get();
@@ -126,6 +128,7 @@ void BlockCache::drop_dead_jump_cache_entries() {
 
 void BlockCache::clear() {
   map_.clear();
+  std::fill(find_cache_.get(), find_cache_.get() + kFindCacheEntries, nullptr);
   pages_.clear();
   owned_.clear();
   jump_cache_clear();

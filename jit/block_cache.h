@@ -20,8 +20,14 @@ class BlockCache {
   BlockCache();
 
   Block* find(const BlockKey& key) const {
+    // A direct-mapped cache in front of the hash map: the dispatcher looks blocks
+    // up after every jump-cache miss (each CR3 load empties the jump cache).
+    Block*& hint = find_cache_[BlockKeyHash{}(key) & (kFindCacheEntries - 1)];
+    if (hint && hint->valid && hint->key == key) return hint;
     auto it = map_.find(key);
-    return it == map_.end() ? nullptr : it->second;
+    if (it == map_.end()) return nullptr;
+    hint = it->second;
+    return hint;
   }
   // Takes ownership; registers the block under its key and its page.
   Block* insert(std::unique_ptr<Block> b);
@@ -55,7 +61,10 @@ class BlockCache {
   void invalidate(Block* b);
   void drop_dead_jump_cache_entries();
 
+  static constexpr size_t kFindCacheEntries = 1u << 14;
   std::unordered_map<BlockKey, Block*, BlockKeyHash> map_;
+  // Blocks stay allocated (owned_) until clear(), which empties this too.
+  mutable std::unique_ptr<Block*[]> find_cache_;
   // The blocks made from each physical page, and which 64-byte chunks of the
   // page they cover (a write elsewhere on the page, e.g. to a BIOS variable
   // next to its code, then costs one test).

@@ -157,8 +157,15 @@ void h_cpuid(Vcpu& v, const DecodedInsn& d) {
   // Leaf 1 ECX bit 31: a hypervisor is present (this is a virtual machine; guests
   // then e.g. skip the performance counters, which kasou does not implement).
   constexpr uint32_t kHypervisor = 1u << 31;
+  // Leaf 7 EDX bit 29: IA32_ARCH_CAPABILITIES exists (core/msr.h says what it denies).
+  constexpr uint32_t kArchCapabilities = 1u << 29;
   switch (leaf) {
-    case 0: a = 1; vendor(); break;
+    case 0: a = 7; vendor(); break;
+    case 2: a = 1; break;  // one round of cache/TLB descriptors, all "none"
+    case 3: case 4: case 5: case 6: break;  // no serial number, cache leaves, MONITOR, power management
+    case 7:
+      if (s.gpr[kRcx] == 0) dx = kArchCapabilities;  // subleaf 0 (EAX = 0: the only one)
+      break;
     case 0x80000000u: a = 0x80000004u; break;
     case 0x80000001u: dx = nx_available(s) ? kNx : 0; break;
     case 0x80000002u: case 0x80000003u: case 0x80000004u: {

@@ -341,7 +341,7 @@ TEST_CASE("priv: SYSENTER/SYSEXIT faults: null SYSENTER_CS, real mode; SYSENTER 
 TEST_CASE("priv: CPUID reports the implemented system features") {
   InterpCpu c;
   const Cpuid l0 = cpuid(c, 0);
-  CHECK(l0.a == 1);
+  CHECK(l0.a == 7);  // leaf 7 announces ARCH_CAPABILITIES
   const Cpuid l1 = cpuid(c, 1);
   CHECK(l1.a == 0x663);
   // FPU DE PSE TSC MSR PAE CX8 SEP MTRR PGE CMOV PAT MMX FXSR; no VME, MCE, APIC, MCA, PSE-36, SSE.
@@ -363,4 +363,16 @@ TEST_CASE("priv: CPUID reports the implemented system features") {
   CHECK(e1.c == 0);
   // Past the maximum extended leaf: the highest basic leaf's data.
   CHECK(cpuid(c, 0x80000008u).d == expected);
+}
+
+TEST_CASE("priv: ARCH_CAPABILITIES: CPUID leaf 7 announces it; it denies Meltdown, MDS, TAA, SSB; read-only") {
+  InterpCpu c;
+  CHECK(cpuid(c, 0).a >= 7);
+  CHECK((cpuid(c, 7).d & (1u << 29)));
+  CHECK(cpuid(c, 7).a == 0);  // subleaf 0 is the only one
+  const uint64_t caps = rdmsr(c, msr::kArchCapabilities);
+  for (unsigned bit : {0u, 4u, 5u, 8u}) CHECK((caps >> bit & 1));  // RDCL_NO SSB_NO MDS_NO TAA_NO
+  wrmsr_faults(c, msr::kArchCapabilities, 0);
+  CHECK(cpuid(c, 2).a == 1);  // one round of cache descriptors, none listed
+  CHECK(cpuid(c, 4).a == 0);  // no deterministic cache parameters
 }

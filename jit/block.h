@@ -91,7 +91,8 @@ struct Block {
   // A block whose last instruction crosses into the next linear page: how many of
   // its bytes are there, and the physical page they came from. Such a block is
   // only entered through the dispatcher, which checks that the second page still
-  // maps there (never from the jump cache or a chained jump).
+  // maps there, or through the jump cache, which any TLB flush that may touch
+  // either page empties (never through a chained jump: chains outlive flushes).
   uint32_t tail_bytes = 0;
   uint64_t phys2_page = 0;
   bool spans_pages() const { return tail_bytes != 0; }

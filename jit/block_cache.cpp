@@ -140,6 +140,9 @@ void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b) {
   jc_[i].code = reinterpret_cast<uint64_t>(b->indirect_entry);
   jc_blocks_[i] = b;
   jc_pages_.set((linear >> 12) & 4095);
+  // A block that ends in the next page depends on that page's mapping too: any
+  // flush of it must empty the jump cache.
+  if (b->spans_pages()) jc_pages_.set(((linear >> 12) + 1) & 4095);
 }
 
 bool BlockCache::jump_cache_may_hold(uint32_t linear, uint32_t bytes) const {

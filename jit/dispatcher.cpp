@@ -251,8 +251,9 @@ void JitEngine::run(Vcpu& v) {
         continue;
       }
       if (smc_pending_) continue;  // the translation itself may have hit SMC bookkeeping
-      // Page-spanning blocks stay out: only lookup() checks their second page.
-      if (!opts_.trace_exec && !b->spans_pages()) blocks_.jump_cache_insert(linear, mode, b);
+      // lookup() checked a page-spanning block's second page; the jump cache keeps
+      // it only until a TLB flush that may touch either page (jump_cache_stale).
+      if (!opts_.trace_exec) blocks_.jump_cache_insert(linear, mode, b);
     }
     if (opts_.trace_exec) print_exec_trace(v.s);
     if (from && !opts_.trace_exec && from->owner->valid && b->valid && !b->spans_pages() && from->target_eip == b->eip &&

@@ -136,5 +136,20 @@ TEST_CASE("block cache: a write drops only blocks made from the written bytes, o
   CHECK_FALSE(c.page_has_blocks(0x10000));
 }
 
+TEST_CASE("block cache: a jump-cache entry of a page-spanning block goes with a flush of either page") {
+  BlockCache c;
+  FakeBlock fb, fa;
+  auto b = fb.make(0x10FFC, 0x40000FFC);
+  b->guest_bytes = 7;
+  b->tail_bytes = 3;
+  b->phys2_page = 0x30000;
+  c.jump_cache_insert(0x40000FFC, 0x80000000u, c.insert(std::move(b)));
+  CHECK(c.jump_cache_may_hold(0x40000000, 4096));
+  CHECK(c.jump_cache_may_hold(0x40001000, 4096));  // the linear page of its tail
+  CHECK_FALSE(c.jump_cache_may_hold(0x40002000, 4096));
+  c.jump_cache_insert(0x50000100, 0x80000000u, c.insert(fa.make(0x20100, 0x50000100)));
+  CHECK_FALSE(c.jump_cache_may_hold(0x50001000, 4096));  // an ordinary block: its own page only
+}
+
 }  // namespace
 }  // namespace kasou::jit

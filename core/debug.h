@@ -26,10 +26,11 @@
 // - A #DB for breakpoints rewrites DR6.B0-B3 with the conditions met (the SDM lets
 //   the CPU clear them); BS, BD, BT accumulate until software clears them.
 //
-// Not modelled: the TSS T flag (BT) and the clearing of DR7's local-enable bits
-// on a task switch (both belong in core/task_switch.cpp); DR7.GE/LE (breakpoints
-// are always exact); breakpoints on the linear address of page-table walks (those
-// are physical accesses).
+// - A task switch into a 32-bit TSS with T=1 leaves BT pending (core/task_switch.cpp):
+//   the #DB is taken before the new task's first instruction.
+//
+// Not modelled: DR7.GE/LE (breakpoints are always exact); breakpoints on the linear
+// address of page-table walks (those are physical accesses).
 #pragma once
 
 #include <cstdint>
@@ -64,10 +65,11 @@ inline bool enabled(uint64_t dr7_value, unsigned n) { return (dr7_value >> (2 * 
 }  // namespace dr7
 
 // CpuState::pending_debug: debug traps recognised but not yet delivered, in DR6
-// layout (B0-B3, BS), plus kInShadow while the instruction after MOV SS / POP SS
-// runs (the VMX "pending debug exceptions" field and "blocking by MOV SS" bit).
+// layout (B0-B3, BS, and BT after a task switch into a TSS with T=1), plus kInShadow
+// while the instruction after MOV SS / POP SS runs (the VMX "pending debug
+// exceptions" field and "blocking by MOV SS" bit).
 namespace pending_debug {
-inline constexpr uint32_t kTraps = dr6::kBreakpoints | dr6::kBs;
+inline constexpr uint32_t kTraps = dr6::kBreakpoints | dr6::kBs | dr6::kBt;
 inline constexpr uint32_t kInShadow = 1u << 31;
 }  // namespace pending_debug
 

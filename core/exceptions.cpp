@@ -28,7 +28,11 @@ void push(Vcpu& v, uint32_t value, unsigned size_bytes) {
   const bool big = s.seg[kSs].attr & seg_attr::kDb;
   uint32_t sp = static_cast<uint32_t>(s.gpr[kRsp]);
   uint32_t nsp = big ? sp - size_bytes : ((sp & 0xFFFF0000u) | ((sp - size_bytes) & 0xFFFF));
-  seg_write(v, kSs, big ? nsp : (nsp & 0xFFFF), value, size_bytes);
+  // Not alignment-checked: a same-privilege delivery at CPL 3 with a misaligned
+  // stack would otherwise raise #AC while delivering #AC forever (the SDM does not
+  // say that event delivery is checked).
+  const uint64_t lin = seg_linear(v, kSs, big ? nsp : (nsp & 0xFFFF), size_bytes, Access::kWrite);
+  mmu_write(v, lin, value, size_bytes, false, Align::kNoCheck);
   s.gpr[kRsp] = nsp;
 }
 

@@ -159,15 +159,34 @@ void write_exact(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, 
 
 }  // namespace
 
-uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor) {
+namespace {
+// A misaligned word, dword or qword access by the current privilege level.
+bool needs_alignment_check(uint64_t linear, unsigned size_bytes, bool supervisor, Align align) {
+  return (linear & (size_bytes - 1)) && !supervisor && align == Align::kCheck && (size_bytes & (size_bytes - 1)) == 0;
+}
+}  // namespace
+
+void mmu_check_alignment(Vcpu& v, uint64_t linear, unsigned size_bytes, unsigned align, Access access) {
+  if (!(linear & (align - 1)) || !alignment_check_armed(v.s)) return;
   linear &= 0xFFFFFFFFull;
+  mmu_translate(v, linear, access);
+  mmu_translate(v, (linear + size_bytes - 1) & 0xFFFFFFFFull, access);
+  raise_fault(vec::AC, 0);
+}
+
+uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor, Align align) {
+  linear &= 0xFFFFFFFFull;
+  if (needs_alignment_check(linear, size_bytes, supervisor, align))
+    mmu_check_alignment(v, linear, size_bytes, size_bytes, Access::kRead);
   const uint64_t value = read_exact(v, linear, size_bytes, supervisor);
   if (v.s.dr[7] & dr7::kEnableMask) debug_data_access(v, linear, size_bytes, false);
   return value;
 }
 
-void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor) {
+void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor, Align align) {
   linear &= 0xFFFFFFFFull;
+  if (needs_alignment_check(linear, size_bytes, supervisor, align))
+    mmu_check_alignment(v, linear, size_bytes, size_bytes, Access::kWrite);
   write_exact(v, linear, value, size_bytes, supervisor);
   if (v.s.dr[7] & dr7::kEnableMask) debug_data_access(v, linear, size_bytes, true);
 }

@@ -26,9 +26,27 @@ uint64_t mmu_translate(Vcpu& v, uint64_t linear, Access access, bool supervisor 
 // GuestFault(#PF) on a failed walk.
 uint8_t* mmu_host_pointer(Vcpu& v, uint64_t linear, unsigned size_bytes, Access access);
 
+// Alignment checking (#AC, SDM vol. 3A 6.15): armed while CR0.AM, EFLAGS.AC and
+// CPL 3 (virtual-8086 mode included). Implicit supervisor accesses (descriptor
+// tables, TSS, IDT) are never checked.
+inline bool alignment_check_armed(const CpuState& s) {
+  return (s.cr0 & cr0::AM) && (s.rflags & flag::AC) && s.cpl == 3;
+}
+// Raises #AC(0) if alignment checking is armed and `linear` is not a multiple of
+// `align` (a power of two). The pages of the access are translated first: a #PF
+// comes before #AC (SDM vol. 3A table 6-2).
+void mmu_check_alignment(Vcpu& v, uint64_t linear, unsigned size_bytes, unsigned align, Access access);
+
+// Whether an exact access checks its own alignment: kCheck for every data access
+// of an instruction (a word must be 2-aligned, a dword 4, a qword 8); kNoCheck
+// when the caller checked the whole data item (an x87 environment, an 80-bit
+// real) or for the pushes of event delivery.
+enum class Align : uint8_t { kCheck, kNoCheck };
+
 // Exact linear accesses: any alignment, page crossing, MMIO, ROM, code pages.
-uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor = false);
-void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor = false);
+uint64_t mmu_read(Vcpu& v, uint64_t linear, unsigned size_bytes, bool supervisor = false, Align align = Align::kCheck);
+void mmu_write(Vcpu& v, uint64_t linear, uint64_t value, unsigned size_bytes, bool supervisor = false,
+               Align align = Align::kCheck);
 // Reads code bytes (instruction fetch permission). Returns how many were read before
 // the first unreadable page; raises #PF only if not even the first byte is fetchable.
 unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes);

@@ -2,6 +2,7 @@
 // busy bits, NT and the back link as each source requires (SDM vol. 3, 7.3).
 #include "core/task_switch.h"
 
+#include "core/debug.h"
 #include "core/exceptions.h"
 #include "core/fault.h"
 #include "core/interp/handlers.h"
@@ -15,7 +16,7 @@ namespace {
 // TSS layouts: offsets of the dynamic fields.
 namespace tss32 {
 inline constexpr uint32_t kLink = 0x00, kCr3 = 0x1C, kEip = 0x20, kEflags = 0x24, kEax = 0x28, kEs = 0x48,
-                          kLdt = 0x60;
+                          kLdt = 0x60, kTrap = 0x64;
 inline constexpr uint32_t kMinLimit = 0x67;   // a 32-bit TSS is at least 104 bytes
 inline constexpr uint32_t kSavedLast = 0x5F;  // last byte written when the state is saved (GS)
 }  // namespace tss32
@@ -58,6 +59,7 @@ struct TaskImage {
   uint32_t gpr[8] = {};
   uint16_t seg[kNumSegRegs] = {};
   uint16_t ldt = 0;
+  bool trap = false;  // the T flag (a 32-bit TSS only): #DB when the task is entered
 };
 
 TaskImage read_task(Vcpu& v, uint64_t base, bool big) {
@@ -70,6 +72,7 @@ TaskImage read_task(Vcpu& v, uint64_t base, bool big) {
     for (int i = 0; i < 8; i++) t.gpr[i] = rd(tss32::kEax + 4 * i, 4);
     for (int r = 0; r < kNumSegRegs; r++) t.seg[r] = static_cast<uint16_t>(rd(tss32::kEs + 4 * r, 2));
     t.ldt = static_cast<uint16_t>(rd(tss32::kLdt, 2));
+    t.trap = rd(tss32::kTrap, 2) & 1;
   } else {
     // A 16-bit TSS has no CR3, FS, GS: FS and GS become null; the upper halves of
     // the general registers read as ones and EIP's and EFLAGS' as zeros (what
@@ -181,7 +184,7 @@ void load_new_task(Vcpu& v, const TaskSwitchRequest& rq, const TaskImage& t, boo
       if (f.vector == vec::SS) raise_fault(vec::SS, rq.ext);
       throw;
     }
-    mmu_write(v, lin, rq.error_code, size);
+    mmu_write(v, lin, rq.error_code, size, false, Align::kNoCheck);  // event delivery (exceptions.cpp)
     s.gpr[kRsp] = nsp;
   }
   if (static_cast<uint32_t>(s.rip) > s.seg[kCs].limit) raise_fault(vec::GP, rq.ext);
@@ -254,8 +257,13 @@ void task_switch(Vcpu& v, const TaskSwitchRequest& rq) {
       load_new_task(v, rq, t, new32);
     } catch (const GuestFault& f) {
       deliver_exception(v, f);
+      return;
     }
   }
+  // T=1: a #DB trap with DR6.BT once the switch is complete, before the new task's
+  // first instruction (SDM vol. 3A 7.2.1, 17.3.1.5). It waits as a pending debug
+  // trap, which the engines take before the next instruction (core/debug.h).
+  if (t.trap) s.pending_debug |= dr6::kBt;
 }
 
 SegmentCache vm86_segment(uint16_t sel, bool code) {

@@ -2,6 +2,7 @@
 #include "jit/block_key.h"
 
 #include "core/interp/sensitive.h"
+#include "core/mmu.h"
 #include "core/segmentation.h"
 
 namespace kasou::jit {
@@ -49,6 +50,7 @@ uint32_t mode_key(const CpuState& s) {
   if (s.rflags & flag::DF) k |= mode_bit::kDf;
   if (s.dr[7] & 0xFF) k |= mode_bit::kDebug;
   if ((s.cr4 & cr4::TSD) && s.cpl > 0) k |= mode_bit::kTsdFault;
+  if (alignment_check_armed(s)) k |= mode_bit::kAlignCheck;
   return k;
 }
 

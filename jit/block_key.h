@@ -24,6 +24,11 @@ inline constexpr uint32_t kTf = 1u << 10;      // single-step trap flag
 inline constexpr uint32_t kDf = 1u << 11;      // direction flag: string steps are constants in the code
 inline constexpr uint32_t kDebug = 1u << 12;   // DR7 enables a breakpoint: run instruction by instruction
 inline constexpr uint32_t kTsdFault = 1u << 13; // CR4.TSD at CPL > 0: RDTSC faults (helper)
+// Alignment checking armed (CR0.AM, EFLAGS.AC, CPL 3): inline TLB lookups send
+// misaligned accesses to the slow path, which runs the instruction in the
+// reference implementation (#AC). POPF and IRET (AC), MOV CR0 and CPL changes
+// already end a block when they may change the mode.
+inline constexpr uint32_t kAlignCheck = 1u << 14;
 inline constexpr uint32_t kAlways = 1u << 31;  // never zero (jump-cache keys rely on it)
 }  // namespace mode_bit
 

@@ -231,9 +231,10 @@ void JitEngine::run(Vcpu& v) {
     }
     st_.dispatcher_lookups++;
     const uint32_t mode = mode_key(v.s);
-    if (mode & (mode_bit::kTf | mode_bit::kDebug)) {
+    if ((mode & (mode_bit::kTf | mode_bit::kDebug)) || v.s.pending_debug) {
       // Single-step traps and debug-register breakpoints are checked around every
-      // instruction by the reference implementation.
+      // instruction by the reference implementation, which also takes a pending
+      // debug trap (the TSS T flag's) before the next instruction.
       interp_one(v);
       from = nullptr;
       continue;

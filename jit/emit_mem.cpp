@@ -99,6 +99,11 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
     a_.lahf();
     a_.seto(x86::al);
   }
+  // Alignment checking armed: a misaligned access takes the slow path (#AC).
+  if ((mode_ & mode_bit::kAlignCheck) && size > 1) {
+    a_.test(x86::r8d, size - 1);
+    a_.jnz(slow);
+  }
   a_.mov(x86::r9d, x86::r8d);
   a_.shr(x86::r9d, kPageShift - 5);
   a_.and_(x86::r9d, (kTlbEntries - 1) << 5);

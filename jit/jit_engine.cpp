@@ -111,9 +111,13 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   else
     v.s.rflags = (v.s.rflags & ~uint64_t{flag::kArith}) | decode_lahf(js.flags_saved);
   v.s.rip = site.eip;
+  // Misaligned while alignment checking is armed: the reference implementation
+  // decides (#AC, or none for an access the SDM checks with less alignment).
+  const bool misaligned = alignment_check_armed(v.s) && (linear & (site.size_bytes - 1u));
   try {
     const Access access = site.is_write ? Access::kWrite : Access::kRead;
-    if (uint8_t* p = mmu_host_pointer(v, linear, site.size_bytes, access)) return reinterpret_cast<uint64_t>(p);
+    if (!misaligned)
+      if (uint8_t* p = mmu_host_pointer(v, linear, site.size_bytes, access)) return reinterpret_cast<uint64_t>(p);
   } catch (const GuestFault& f) {
     v.budget += site.unretired_after;
     deliver_exception(v, f);

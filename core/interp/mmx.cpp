@@ -96,7 +96,7 @@ void h_mmx(Vcpu& v, const DecodedInsn& d) {
       if (other.type == ZYDIS_OPERAND_TYPE_MEMORY) {
         mem = mem_ref(v, d, dst_mmx ? 1 : 0, bytes, dst_mmx ? Access::kRead : Access::kWrite);
         if (dst_mmx) {
-          read_bytes(v, mem.linear, buf, bytes);
+          read_bytes(v, mem.linear, buf, bytes, bytes);
         } else {
           probe_write(v, mem.linear, bytes);
           to_memory = true;
@@ -114,7 +114,7 @@ void h_mmx(Vcpu& v, const DecodedInsn& d) {
   if (!stub) raise_fault(vec::UD);
 
   HostResult r = host_run(s.fx, stub, buf, 0, s.rflags);
-  if (to_memory) write_bytes(v, mem.linear, buf, store_bytes);
+  if (to_memory) write_bytes(v, mem.linear, buf, store_bytes, store_bytes);
   if (to_gpr != ZYDIS_REGISTER_NONE) {
     uint32_t value;
     std::memcpy(&value, buf, 4);

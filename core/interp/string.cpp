@@ -124,6 +124,7 @@ void one_element(Vcpu& v, StringOp& op) {
       // The destination is checked before the port is read: a fault must not
       // lose a byte the device already handed over.
       const uint64_t lin = probe_seg_write(v, kEs, op.di(), n);
+      mmu_check_alignment(v, lin, n, n, Access::kWrite);
       mmu_write(v, lin, v.io->read(op.port(), n), n);
       op.next_di();
       break;
@@ -140,6 +141,12 @@ void one_element(Vcpu& v, StringOp& op) {
 template <Str k>
 uint64_t fast_chunk(Vcpu& v, StringOp& op, uint64_t max) {
   const unsigned n = op.size();
+  // Misaligned elements while alignment checking is armed: the exact path raises
+  // #AC on the first one (every element has the same alignment).
+  if (alignment_check_armed(v.s) && n > 1 &&
+      (((v.s.seg[kEs].base + op.di()) & (n - 1)) ||
+       (k == Str::kMovs && ((v.s.seg[op.src_seg()].base + op.si()) & (n - 1)))))
+    return 0;
   uint64_t elems = std::min(max, op.contiguous(kEs, op.di()));
   const uint8_t* src = nullptr;
   if (k == Str::kMovs) {

@@ -82,21 +82,28 @@ MemRef mem_ref(Vcpu& v, const DecodedInsn& d, int index, unsigned size, Access a
 }
 
 namespace {
-unsigned chunk_size(unsigned n) { return n >= 8 ? 8 : n >= 4 ? 4 : n >= 2 ? 2 : 1; }
+// The largest piece up to 8 bytes that fits in `left` and is aligned at `at`.
+unsigned chunk_size(uint64_t at, unsigned left) {
+  unsigned c = 8;
+  while (c > left || (at & (c - 1))) c >>= 1;
+  return c;
+}
 }  // namespace
 
-void read_bytes(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned n) {
+void read_bytes(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned n, unsigned align) {
+  mmu_check_alignment(v, linear, n, align, Access::kRead);
   for (unsigned i = 0; i < n;) {
-    const unsigned c = chunk_size(n - i);
+    const unsigned c = chunk_size(linear + i, n - i);
     const uint64_t value = mmu_read(v, (linear + i) & 0xFFFFFFFFull, c);
     std::memcpy(dst + i, &value, c);
     i += c;
   }
 }
 
-void write_bytes(Vcpu& v, uint64_t linear, const uint8_t* src, unsigned n) {
+void write_bytes(Vcpu& v, uint64_t linear, const uint8_t* src, unsigned n, unsigned align) {
+  mmu_check_alignment(v, linear, n, align, Access::kWrite);
   for (unsigned i = 0; i < n;) {
-    const unsigned c = chunk_size(n - i);
+    const unsigned c = chunk_size(linear + i, n - i);
     uint64_t value = 0;
     std::memcpy(&value, src + i, c);
     mmu_write(v, (linear + i) & 0xFFFFFFFFull, value, c);
@@ -143,10 +150,10 @@ void h_compute(Vcpu& v, const DecodedInsn& d) {
     store = op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE;
     mem = mem_ref(v, d, mi, op.size / 8, store ? Access::kWrite : Access::kRead);
     if (store) probe_write(v, mem.linear, mem.size);
-    else read_bytes(v, mem.linear, buf, mem.size);
+    else read_bytes(v, mem.linear, buf, mem.size, x87_alignment(mem.size));
   }
   HostResult r = host_run(s.fx, x87_stub(d.zi.opcode, modrm_of(d)), buf, store ? mem.size : 0, s.rflags);
-  if (r.stored) write_bytes(v, mem.linear, buf, mem.size);
+  if (r.stored) write_bytes(v, mem.linear, buf, mem.size, x87_alignment(mem.size));
   Fpu f(r.image);
   record_instruction(f, Fpu(s.fx), v, d, mi >= 0 ? &mem : nullptr);
   s.fx = r.image;

@@ -43,8 +43,13 @@ struct MemRef {
 // The first visible memory operand, or -1.
 int memory_operand(const DecodedInsn& d);
 MemRef mem_ref(Vcpu& v, const DecodedInsn& d, int index, unsigned size, Access access);
-void read_bytes(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned n);
-void write_bytes(Vcpu& v, uint64_t linear, const uint8_t* src, unsigned n);
+// Memory of a whole data item (an x87 real, an environment, an FXSAVE area): #AC if
+// alignment checking is armed and `linear` is not a multiple of `align` (SDM vol.
+// 3A table 6-7), then naturally aligned pieces (which never raise #AC themselves).
+void read_bytes(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned n, unsigned align);
+void write_bytes(Vcpu& v, uint64_t linear, const uint8_t* src, unsigned n, unsigned align);
+// The alignment an x87 memory operand of `bytes` needs: an 80-bit real 8.
+inline unsigned x87_alignment(unsigned bytes) { return bytes == 10 ? 8 : bytes; }
 
 inline uint8_t modrm_of(const DecodedInsn& d) {
   return static_cast<uint8_t>((d.zi.raw.modrm.mod << 6) | (d.zi.raw.modrm.reg << 3) | d.zi.raw.modrm.rm);

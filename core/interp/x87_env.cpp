@@ -189,7 +189,7 @@ void h_store_env(Vcpu& v, const DecodedInsn& d) {
   encode_env(current_env(f), op32, protected_format(v.s), img);
   if (kSave)
     for (unsigned i = 0; i < 8; i++) std::memcpy(img + env + kRegBytes * i, f.st(i), kRegBytes);
-  write_bytes(v, m.linear, img, size);
+  write_bytes(v, m.linear, img, size, op32 ? 4 : 2);  // SDM table 6-7: 4 or 2 by operand size
   if (kSave) f.init();
   else f.set_fcw(f.fcw() | kExceptionFlags);  // FNSTENV then masks every exception
   sync_ferr(v);
@@ -206,7 +206,7 @@ void h_load_env(Vcpu& v, const DecodedInsn& d) {
   const unsigned size = kRestore ? env + 8 * kRegBytes : env;
   const MemRef m = mem_ref(v, d, 0, size, Access::kRead);
   uint8_t img[28 + 8 * kRegBytes];
-  read_bytes(v, m.linear, img, size);
+  read_bytes(v, m.linear, img, size, op32 ? 4 : 2);
   Fpu f(v.s.fx);
   load_env(f, decode_env(img, op32, protected_format(v.s)));
   if (kRestore)
@@ -258,7 +258,7 @@ void h_fxsave(Vcpu& v, const DecodedInsn& d) {
   for (unsigned i = 0; i < off::kWritten; i++)
     if (fx_reserved(i)) img[i] = 0;
   put32(img + off::kMxcsrMask, kMxcsrMask);
-  write_bytes(v, m.linear, img, off::kWritten);
+  write_bytes(v, m.linear, img, off::kWritten, 16);  // misaligned was #GP already
   advance(v, d);
 }
 
@@ -266,7 +266,7 @@ void h_fxsave(Vcpu& v, const DecodedInsn& d) {
 void h_fxrstor(Vcpu& v, const DecodedInsn& d) {
   const MemRef m = fx_operand(v, d, Access::kRead);
   uint8_t img[kFxBytes];
-  read_bytes(v, m.linear, img, kFxBytes);
+  read_bytes(v, m.linear, img, kFxBytes, 16);
   const uint32_t mxcsr = get32(img + off::kMxcsr);
   if (mxcsr & ~kMxcsrMask) raise_fault(vec::GP, 0);
   FxState& fx = v.s.fx;

@@ -4,7 +4,7 @@
 The program prints one line per check and exits through the debug-exit port with
 the number of failed checks; the test passes when it exits with 0 (status 1).
 
-  run_sdm_guest.py --elf sys_sdm.elf --kasou build/kasou --engine jit
+  run_sdm_guest.py --elf sys_sdm.elf --kasou build/kasou --engine jit [--kasou-arg=--single-step]
 
 Exit status: 0 pass, 1 fail."""
 import argparse
@@ -18,9 +18,10 @@ def main():
     ap.add_argument("--kasou", required=True)
     ap.add_argument("--engine", default="jit")
     ap.add_argument("--timeout", type=float, default=60)
+    ap.add_argument("--kasou-arg", action="append", default=[], help="extra kasou argument (repeatable)")
     a = ap.parse_args()
     cmd = [a.kasou, "run", "--kernel", a.elf, "--engine", a.engine, "--serial", "stdio", "-q",
-           "--timeout", str(a.timeout)]
+           "--timeout", str(a.timeout)] + a.kasou_arg
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=a.timeout + 15)
     except subprocess.TimeoutExpired:

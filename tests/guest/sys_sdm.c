@@ -9,7 +9,7 @@
  * - a reserved-bit #PF reporting P and RSVD (4.7);
  * - the accessed bit set when CS is loaded (3.4.5.1), LAR keeping limit 19:16;
  * - segment limits on data and stack accesses (#GP(0), #SS(0)) (5.3).
- * Alignment checking (#AC) is not implemented by kasou yet, so not checked here.
+ * Alignment checking (#AC) and the TSS T flag are checked by sys_align.c.
  * The exit code is the number of failed checks. */
 #include "sys_lib.h"
 

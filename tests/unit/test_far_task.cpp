@@ -3,6 +3,7 @@
 // interrupts and exceptions through IDT task gates (Linux i386's #DF task), and the
 // faults before the commit point (old task untouched) and after it (new task).
 // Expected values from the SDM vol. 3 chapter 7 (7.3, table 7-2) and table 6-6.
+#include "core/debug.h"
 #include "tests/unit/test_far_fixture.h"
 
 using namespace kasou;
@@ -399,4 +400,29 @@ TEST_CASE("task switch: a TSS with EFLAGS.VM starts a virtual-8086 task") {
   CHECK(c.s.seg[kDs].base == 0x40000);
   CHECK(c.s.seg[kDs].limit == 0xFFFF);
   CHECK(c.s.rip == 0x100);
+}
+
+TEST_CASE("task switch: T=1 in the new TSS raises #DB with DR6.BT before its first instruction") {
+  for (const bool t_flag : {false, true}) {
+    CAPTURE(t_flag);
+    TaskCpu c;
+    c.poke(kTssBBase + 0x64, t_flag ? 1 : 0, 2);  // SDM vol. 3A figure 7-2: T is bit 0 at 64H
+    c.s.dr[6] = dr6::kFixed1;
+    c.run({0xEA, 0x00, 0x00, 0x00, 0x00, 0x38, 0x00});  // jmp 0x38:0
+    // The switch itself completes: the trap waits for the new task's first instruction.
+    CHECK(c.s.tr.selector == kTssB);
+    CHECK(c.s.rip == 0x5000);
+    CHECK(c.s.pending_debug == (t_flag ? dr6::kBt : 0u));
+    c.load({0x90}, 0x5000);  // nop
+    if (!t_flag) {
+      c.step();
+      CHECK(c.s.rip == 0x5001);
+      continue;
+    }
+    const GuestFault f = c.fault();
+    CHECK(f.vector == vec::DB);
+    CHECK(c.s.rip == 0x5000);  // the frame's EIP: the first instruction, not yet run
+    CHECK(c.s.dr[6] == (dr6::kFixed1 | dr6::kBt));
+    CHECK(c.s.pending_debug == 0);
+  }
 }

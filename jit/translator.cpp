@@ -249,7 +249,15 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     live_at_end_ = 0;
     entry_saves_ = save_at_ == 0 && reads == 0;
   }
-  live_in_ = flags_live_in(uses, live_at_end_, indirect_exit_ ? save_at_ : SIZE_MAX);
+  // The save for the indirect exit is a sink that needs every flag, except in the
+  // entry_saves_ layout: there the normal entry saves the flags before the budget
+  // check, which clobbers host EFLAGS, so inside the body they are in the slot
+  // only and no instruction may treat host EFLAGS as the guest's (a TLB lookup
+  // would keep the clobbered flags with LAHF and give them to its slow path,
+  // which runs the instruction in the interpreter and may leave the block or
+  // deliver a fault with them).
+  const size_t sink = indirect_exit_ && !entry_saves_ ? save_at_ : SIZE_MAX;
+  live_in_ = flags_live_in(uses, live_at_end_, sink);
   // Unless the block starts with a register-only flag writer, a fault can come
   // before any flag writer and must see the flags the block was entered with.
   {

@@ -79,13 +79,15 @@ class StackStores {
   void add(uint64_t linear, uint32_t value, unsigned size, bool supervisor) {
     slots_[n_++] = Slot{linear, value, static_cast<uint8_t>(size), supervisor};
   }
-  // Walks the pages of every slot for writing: the stores cannot fault afterwards.
+  // Walks the pages of every slot for writing, and checks the alignment of the
+  // stores made with the current privilege (#AC): the stores cannot fault afterwards.
   void probe(Vcpu& v) const {
     for (unsigned i = 0; i < n_; i++) {
       const Slot& st = slots_[i];
       mmu_translate(v, st.linear, Access::kWrite, st.supervisor);
       const uint64_t last = (st.linear + st.size - 1) & 0xFFFFFFFFull;
       if ((last >> kPageShift) != (st.linear >> kPageShift)) mmu_translate(v, last, Access::kWrite, st.supervisor);
+      if (!st.supervisor) mmu_check_alignment(v, st.linear, st.size, st.size, Access::kWrite);
     }
   }
   void commit(Vcpu& v) const {

@@ -8,7 +8,7 @@
  * AC=1: the handler records EIP and the error code, clears AC in the frame and
  * IRETs, so the faulting instruction restarts and completes (a fault, error code
  * 0). Covered: word/dword/qword (CMPXCHG8B, FILD m64, MOVQ mm, FLD m80 needs 8)
- * loads and stores, PUSH/CALL with a misaligned ESP, MOVS/STOS (REP too), FNSTENV
+ * loads and stores, PUSH/CALL/far CALL with a misaligned ESP, MOVS/STOS (REP too), FNSTENV
  * (4-aligned with a 32-bit operand size, not 8), POPF setting AC in the middle of
  * a block; aligned accesses, CPL 0, AC=0 and AM=0 never fault.
  *
@@ -48,6 +48,8 @@ __asm__(".pushsection .text\n.intel_syntax noprefix\n"
         ".globl u_push\nu_push:\n mov edx, esp\n sub esp, 6\n mov eax, 0xABCD\nu_push_at:\n push eax\n"
         " mov eax, [esp]\n mov esp, edx\n ret\n"
         ".globl u_call\nu_call:\n mov edx, esp\n sub esp, 1\nu_call_at:\n call 1f\n1: mov esp, edx\n mov eax, 3\n ret\n"
+        ".globl u_callf\nu_callf:\n mov edx, esp\n sub esp, 2\nu_callf_at:\n .byte 0x9a\n .long 1f\n .word 0x2b\n"
+        "1: mov esp, edx\n mov eax, 4\n ret\n"
         ".globl u_movs\nu_movs:\n push esi\n push edi\n mov byte ptr [abuf+145], 0xEF\n mov byte ptr [abuf+146], 0xBE\n lea esi, [abuf+145]\n"
         " lea edi, [abuf+161]\nu_movs_at:\n movsw\n movzx eax, word ptr [abuf+161]\n pop edi\n pop esi\n ret\n"
         ".globl u_rep_stos\nu_rep_stos:\n push edi\n lea edi, [abuf+170]\n mov ecx, 4\n mov eax, 0x01020304\n"
@@ -66,10 +68,10 @@ __asm__(".pushsection .text\n.intel_syntax noprefix\n"
         ".att_syntax prefix\n.popsection\n");
 
 extern char u_ld16_at[], u_ld32_at[], u_st16_at[], u_st32_at[], u_add32_at[], u_cx8_at[], u_fild_at[],
-    u_movq_at[], u_fld80_at[], u_push_at[], u_call_at[], u_movs_at[], u_rep_stos_at[], u_fnstenv4_at[],
+    u_movq_at[], u_fld80_at[], u_push_at[], u_call_at[], u_callf_at[], u_movs_at[], u_rep_stos_at[], u_fnstenv4_at[],
     u_fnstenv2_at[], u_popf_at[];
 uint32_t u_aligned(void), u_ld16(void), u_ld32(void), u_st16(void), u_st32(void), u_add32(void), u_cx8(void),
-    u_fild(void), u_movq(void), u_fld80(void), u_push(void), u_call(void), u_movs(void), u_rep_stos(void),
+    u_fild(void), u_movq(void), u_fld80(void), u_push(void), u_call(void), u_callf(void), u_movs(void), u_rep_stos(void),
     u_fnstenv4(void), u_fnstenv2(void), u_popf(void), k_unaligned(void);
 
 static volatile uint32_t ac_count, ac_eip, ac_error, ac_cs;
@@ -138,6 +140,7 @@ static void alignment_checks(void) {
   expect_ac("FLD m80 +4 (needs 8)", u_fld80, u_fld80_at, 1);
   expect_ac("PUSH with ESP 2 mod 4", u_push, u_push_at, 0xABCD);
   expect_ac("CALL with ESP 3 mod 4", u_call, u_call_at, 3);
+  expect_ac("far CALL with ESP 2 mod 4", u_callf, u_callf_at, 4);
   expect_ac("MOVSW odd source", u_movs, u_movs_at, 0xBEEF);
   expect_ac("REP STOSD EDI 2 mod 4", u_rep_stos, u_rep_stos_at, 0x01020304);
   expect_no_ac("FNSTENV (32-bit) at 4 mod 8", u_fnstenv4, 0x2 | EFLAGS_AC, 9);

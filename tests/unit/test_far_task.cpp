@@ -426,3 +426,25 @@ TEST_CASE("task switch: T=1 in the new TSS raises #DB with DR6.BT before its fir
     CHECK(c.s.pending_debug == 0);
   }
 }
+
+TEST_CASE("far CALL at CPL 3 with a misaligned ESP and alignment checking: #AC before anything changes") {
+  TaskCpu c;
+  constexpr uint16_t kCode3NotAccessed = 26 * 8 + 3;
+  c.set_gdt(26, seg_desc(0, 0xFFFFF, kCode3, 0xC));  // DPL 3 code, accessed bit clear
+  c.user_mode(kStack3 - 2);
+  c.s.cr0 |= cr0::AM;
+  c.s.rflags |= flag::AC;
+  c.load({0x9A, 0x00, 0x50, 0x00, 0x00, uint8_t(kCode3NotAccessed), 0x00});  // call 0xd3:0x5000
+  const GuestFault f = c.fault();
+  CHECK(f.vector == vec::AC);
+  CHECK(f.error_code == 0);
+  CHECK(c.s.rip == kCodeAddr);
+  CHECK(c.reg(kRsp) == kStack3 - 2);
+  CHECK(c.s.seg[kCs].selector == kFlatCode3);
+  CHECK(((c.mem(kGdtBase + 26 * 8 + 5, 1)) & 1) == 0);  // the descriptor was not touched
+  // Aligned, the same call goes through.
+  c.user_mode(kStack3);
+  c.step();
+  CHECK(c.s.rip == 0x5000);
+  CHECK(c.s.seg[kCs].selector == kCode3NotAccessed);
+}

@@ -40,6 +40,9 @@ int main(int argc, char** argv) {
   run_cmd->add_flag("--trap-privileged", run.trap_privileged,
                     "emulate every privileged instruction out of line, as classic trap-and-emulate (for comparison)");
   run_cmd->add_flag("--single-step", run.single_step, "translate blocks of one instruction");
+  run_cmd->add_option("--translate-after", run.translate_after,
+                      "run a block this many times in the interpreter before translating it (0: translate at once)")
+      ->capture_default_str();
   run_cmd->add_flag("-q,--quiet", run.quiet, "no message when the guest stops normally");
   run_cmd->add_flag("--no-reboot", run.no_reboot,
                     "a guest reset (keyboard controller, 0xCF9, triple fault) ends the run instead of rebooting");

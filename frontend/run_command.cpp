@@ -168,6 +168,7 @@ int run_command(const RunOptions& o) {
       jo.single_step = o.single_step;
       jo.trace_exec = o.trace_exec;
       jo.trap_privileged = o.trap_privileged;
+      jo.translate_after = o.translate_after;
       m.set_engine(make_jit_engine(m, jo));
     }
     if (firmware_boot) {

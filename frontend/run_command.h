@@ -6,6 +6,7 @@
 #include <string>
 
 #include "frontend/vm_config.h"
+#include "jit/jit_engine.h"
 
 namespace kasou {
 
@@ -23,6 +24,7 @@ struct RunOptions {
   bool trace_exec = false;
   bool single_step = false;
   bool trap_privileged = false;
+  unsigned translate_after = JitOptions{}.translate_after;  // runs of a block in the interpreter before translating it
   // A guest reset (i8042, 0xCF9, port 0x92, triple fault) ends the run instead of
   // rebooting the firmware (QEMU -no-reboot). Without firmware it always does.
   bool no_reboot = false;

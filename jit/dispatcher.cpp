@@ -67,7 +67,7 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
   constexpr unsigned kFetchChunk = 256;
   unsigned n = mmu_fetch(v, linear, buf, std::min(avail, kFetchChunk));
   const size_t max = opts_.single_step ? 1 : kMaxBlockInsns;
-  out.reserve(16);
+  out.reserve(kMaxBlockInsns);
   unsigned off = 0;
   while (out.size() < max && off < n) {
     if (n - off < kMaxInsnBytes && n < avail)
@@ -137,7 +137,8 @@ bool JitEngine::second_page_matches(Vcpu& v, const Block& b) const {
 
 Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t eip, uint32_t mode) {
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<DecodedInsn> insns;
+  std::vector<DecodedInsn>& insns = insns_;
+  insns.clear();
   SensitiveKind trap = SensitiveKind::kNone;
   PageTail tail;
   if (!decode_block(v, linear, eip, insns, &trap, &tail)) {
@@ -184,6 +185,31 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
   return nullptr;
 }
 
+bool JitEngine::run_cold(Vcpu& v, const BlockKey& key) {
+  if (opts_.translate_after == 0) return false;
+  const uint64_t tag = (key.phys * 0x9E3779B97F4A7C15ull) ^ (uint64_t{key.eip} << 32 | key.mode) ^ key.cs_base ^ 1;
+  ColdEntry& e = cold_[(tag >> 40) & (kColdEntries - 1)];
+  if (e.tag != tag) e = ColdEntry{tag, 0};
+  if (e.runs >= opts_.translate_after) return false;
+  e.runs++;
+  st_.cold_runs++;
+  // Run instructions until control leaves the straight line (a branch, an
+  // exception, an interrupt) or anything the dispatcher must see happens: the
+  // same boundaries the translated block would have, give or take a short
+  // forward jump, which changes nothing but where the next count is kept.
+  const uint64_t epoch = v.tlb_epoch;
+  const uint32_t mode = key.mode;
+  for (size_t n = 0; n < kMaxBlockInsns; n++) {
+    const uint64_t before = v.s.rip;
+    interp_one(v);
+    st_.cold_insns++;
+    if (v.exit_request != ExitRequest::kNone || v.budget <= 0 || smc_pending_ || v.tlb_epoch != epoch ||
+        mode_key(v.s) != mode || v.s.rip <= before || v.s.rip > before + 15)
+      break;
+  }
+  return true;
+}
+
 Block* JitEngine::lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode) {
   uint64_t phys;
   try {
@@ -198,6 +224,7 @@ Block* JitEngine::lookup(Vcpu& v, uint32_t linear, uint32_t eip, uint32_t mode) 
     if (!b->spans_pages() || second_page_matches(v, *b)) return b;
     blocks_.drop(b);  // its second page maps elsewhere now: translate again
   }
+  if (run_cold(v, key)) return nullptr;
   st_.block_cache_misses++;
   Block* b = nullptr;
   try {

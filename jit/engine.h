@@ -55,6 +55,8 @@ class JitEngine : public ExecutionEngine {
     uint64_t mem_slow_exact = 0;      // slow paths that ran the instruction in the interpreter
     uint64_t interp_steps = 0;        // instructions the dispatcher ran one at a time
     uint64_t traps = 0;               // --trap-privileged: sensitive instructions run out of line
+    uint64_t cold_runs = 0;           // block entries the interpreter ran (not yet translated)
+    uint64_t cold_insns = 0;          // ... and their instructions
     double translate_seconds = 0;
   };
 
@@ -72,6 +74,8 @@ class JitEngine : public ExecutionEngine {
   bool second_page_matches(Vcpu& v, const Block& b) const;
   bool jump_cache_stale(const Vcpu& v) const;
   void interp_one(Vcpu& v);
+  // The block at `key` is still cold: true if the interpreter ran it this time.
+  bool run_cold(Vcpu& v, const BlockKey& key);
   bool must_leave(Vcpu& v, uint32_t next_eip, uint32_t mode_before, uint64_t epoch_before) const;
   void print_trace(const Block& b) const;
 
@@ -87,6 +91,18 @@ class JitEngine : public ExecutionEngine {
   uint64_t full_flushes_seen_ = 0;  // Vcpu::tlb_full_flushes when the jump cache was last checked
   uint64_t page_flushes_seen_ = 0;  // Vcpu::tlb_page_flushes likewise
   Stats st_;
+  // The instructions of the block being translated, kept between translations:
+  // a DecodedInsn is about 1 KiB, and a vector grown afresh for every block made
+  // malloc hand memory back to the system and fault it in again.
+  std::vector<DecodedInsn> insns_;
+  // Entry counts of blocks not translated yet (direct-mapped by key hash; a
+  // collision only restarts a count).
+  struct ColdEntry {
+    uint64_t tag = 0;
+    uint32_t runs = 0;
+  };
+  static constexpr size_t kColdEntries = size_t{1} << 16;
+  std::vector<ColdEntry> cold_;
   std::FILE* perf_map_ = nullptr;  // /tmp/perf-PID.map when KASOU_PERF_MAP is set (for `perf report`)
 };
 

@@ -29,6 +29,8 @@ constexpr size_t kCodeCacheBytes = 64u << 20;
 
 JitEngine::JitEngine(Machine& m, const JitOptions& opts)
     : m_(m), opts_(opts), decoder_(m.decoder()), cache_(kCodeCacheBytes) {
+  if (opts_.trace_blocks || opts_.trace_exec || opts_.record_trace || opts_.single_step) opts_.translate_after = 0;
+  if (opts_.translate_after) cold_.resize(kColdEntries);
   tramp_ = build_trampolines(cache_);
   tramp_bytes_ = cache_.used();
   JitScratch& js = scratch(m.vcpu());
@@ -166,6 +168,8 @@ void JitEngine::collect_stats(std::vector<StatEntry>& out) const {
   add("mem_slow_path_interp", static_cast<double>(st_.mem_slow_exact));
   add("dispatcher_interp_steps", static_cast<double>(st_.interp_steps));
   add("trap_exits", static_cast<double>(st_.traps));
+  add("cold_block_runs", static_cast<double>(st_.cold_runs));
+  add("cold_insns_interpreted", static_cast<double>(st_.cold_insns));
   add("translate_time", st_.translate_seconds, "s");
 }
 

@@ -21,6 +21,11 @@ struct JitOptions {
   // every entry is seen). With single_step this is a per-instruction trace that
   // can be compared line by line with the interpreter's.
   bool trace_exec = false;
+  // A block is translated the (translate_after + 1)-th time the dispatcher looks
+  // for it; before that the reference interpreter runs it. Most code of a boot runs
+  // only a few times, and interpreting it costs less than translating it. 0 =
+  // translate on first sight (always so with tracing or single-stepping).
+  unsigned translate_after = 2;
 };
 
 std::unique_ptr<ExecutionEngine> make_jit_engine(Machine& m, const JitOptions& opts);

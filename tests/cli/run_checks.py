@@ -48,6 +48,31 @@ def main():
             check("jit statistics are present", stats.get("jit.blocks_translated", 0) > 10 and
                   stats.get("jit.chain_patches", 0) > 0 and stats.get("tlb_hits", 0) > 0, str(stats)[:300])
 
+    # Cold blocks run in the interpreter first (--translate-after): the same
+    # transcript and instruction count, fewer translations, and a block that
+    # runs often enough is still translated and chained.
+    runs = {}
+    for after in ("0", "2", "1000000"):
+        path = os.path.join(a.workdir, f"stats-after-{after}.json")
+        rc, out, err = run([a.kasou, "run", "--kernel", a.demo, "--translate-after", after, "--stats=json",
+                            "--stats-file", path, "-q"])
+        runs[after] = (rc, out, json.load(open(path)))
+    base_rc, base_out, base = runs["0"]
+    for after in ("2", "1000000"):
+        rc, out, st = runs[after]
+        check(f"--translate-after {after}: same transcript and instruction count",
+              rc == base_rc == 1 and out == base_out and st["instructions_retired"] == base["instructions_retired"],
+              f"rc={rc}")
+    check("--translate-after 0 interprets no cold block", base.get("jit.cold_block_runs", -1) == 0, str(base)[:200])
+    st2 = runs["2"][2]
+    check("--translate-after 2: fewer blocks translated, cold runs interpreted, hot loops still chained",
+          0 < st2["jit.blocks_translated"] < base["jit.blocks_translated"] and st2["jit.cold_block_runs"] > 0 and
+          st2["jit.chain_patches"] > 0, f"{st2['jit.blocks_translated']} vs {base['jit.blocks_translated']}")
+    never = runs["1000000"][2]
+    check("--translate-after 1000000: nothing translated, every instruction interpreted",
+          never["jit.blocks_translated"] == 0 and never["jit.cold_insns_interpreted"] == never["instructions_retired"],
+          f"{never['jit.blocks_translated']} {never['jit.cold_insns_interpreted']} {never['instructions_retired']}")
+
     rc, out, err = run([a.kasou, "run", "--kernel", a.demo, "--stats"])
     check("--stats prints text on stderr", "instructions_retired" in err and "mips" in err, err[-300:])
 

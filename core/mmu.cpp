@@ -212,7 +212,10 @@ unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes) {
 void tlb_flush_all(Vcpu& v, bool keep_global) {
   v.stats.tlb_flushes++;
   v.tlb_epoch++;
-  v.tlb_full_flushes++;
+  if (keep_global)
+    v.tlb_nonglobal_flushes++;
+  else
+    v.tlb_full_flushes++;
   bool large_left = false;
   for (unsigned view = 0; view < 2; view++)
     for (unsigned slot = 0; slot < kTlbEntries; slot++) {
@@ -224,6 +227,13 @@ void tlb_flush_all(Vcpu& v, bool keep_global) {
       tlb_clear(v, view, slot);
     }
   v.tlb_has_large = large_left;
+}
+
+bool tlb_holds_global_page(const Vcpu& v, uint64_t linear) {
+  linear &= 0xFFFFFFFFull;
+  const unsigned view = tlb_view(v, false);
+  const unsigned slot = (linear >> kPageShift) & (kTlbEntries - 1);
+  return v.tlb.view[view][slot].read_tag == (linear & 0xFFFFF000ull) && (v.tlb_attrs[view][slot] & tlb_attr::kGlobal);
 }
 
 void tlb_flush_page(Vcpu& v, uint64_t linear) {

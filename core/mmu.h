@@ -56,6 +56,9 @@ unsigned mmu_fetch(Vcpu& v, uint64_t linear, uint8_t* dst, unsigned max_bytes);
 // Drops every entry, or (keep_global: a CR3 reload) every entry but those of global
 // pages (G=1 while CR4.PGE is set).
 void tlb_flush_all(Vcpu& v, bool keep_global = false);
+// Whether the TLB (the current privilege level's view) holds a translation of the
+// page of `linear` that is global, i.e. one that a CR3 load keeps.
+bool tlb_holds_global_page(const Vcpu& v, uint64_t linear);
 // INVLPG: drops the entries of the page holding `linear`, global or not (for a
 // 2/4 MiB page, all of its 4 KiB pieces).
 void tlb_flush_page(Vcpu& v, uint64_t linear);

@@ -94,6 +94,9 @@ struct Vcpu {
   uint64_t tlb_full_flushes = 0;
   uint64_t tlb_page_flushes = 0;  // records written to tlb_flush_log (cumulative)
   TlbFlushRecord tlb_flush_log[kTlbFlushLog] = {};
+  // Flushes that kept the global pages (CR3 loads): caches of translations of
+  // global pages stay valid across them, as the TLB entries do.
+  uint64_t tlb_nonglobal_flushes = 0;
 
   // The x87 error pins of the MS-DOS compatibility mode (CR0.NE=0; SDM vol. 1
   // D.2). FERR# is asserted when a waiting FP/MMX instruction finds an unmasked

@@ -134,8 +134,15 @@ void BlockCache::clear() {
   jump_cache_clear();
 }
 
-void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b) {
+void BlockCache::jump_cache_insert(uint32_t linear, uint32_t mode, Block* b, bool global) {
   const unsigned i = jump_cache_index(linear);
+  jc_global_[i] = global;
+  if (!global) {
+    if (jc_nonglobal_.size() < kJumpCacheEntries)
+      jc_nonglobal_.push_back(static_cast<uint16_t>(i));
+    else
+      jc_nonglobal_overflow_ = true;
+  }
   jc_[i].neg_key = 0 - jump_cache_key(linear, mode);
   jc_[i].code = reinterpret_cast<uint64_t>(b->indirect_entry);
   jc_blocks_[i] = b;
@@ -157,6 +164,25 @@ void BlockCache::jump_cache_clear() {
   std::fill(jc_.get(), jc_.get() + kJumpCacheEntries, JumpCacheEntry{});
   std::fill(jc_blocks_.get(), jc_blocks_.get() + kJumpCacheEntries, nullptr);
   jc_pages_.reset();
+  jc_global_.reset();
+  jc_nonglobal_.clear();
+  jc_nonglobal_overflow_ = false;
+}
+
+void BlockCache::jump_cache_clear_nonglobal() {
+  auto drop = [this](unsigned i) {
+    if (jc_global_[i]) return;
+    jc_[i] = JumpCacheEntry{};
+    jc_blocks_[i] = nullptr;
+  };
+  if (jc_nonglobal_overflow_) {
+    for (unsigned i = 0; i < kJumpCacheEntries; i++) drop(i);
+  } else {
+    for (uint16_t i : jc_nonglobal_) drop(i);
+  }
+  jc_nonglobal_.clear();
+  jc_nonglobal_overflow_ = false;
+  // jc_pages_ keeps the bits of the dropped entries: a superset, which is safe.
 }
 
 }  // namespace kasou::jit

@@ -47,8 +47,13 @@ class BlockCache {
     const unsigned i = jump_cache_index(linear);
     return jc_[i].neg_key == 0 - jump_cache_key(linear, mode) ? jc_blocks_[i] : nullptr;
   }
-  void jump_cache_insert(uint32_t linear, uint32_t mode, Block* b);
+  // `global`: the block's code is on a global page (and only there), so a CR3 load
+  // does not change where its linear address leads.
+  void jump_cache_insert(uint32_t linear, uint32_t mode, Block* b, bool global = false);
   void jump_cache_clear();
+  // After a CR3 load: drops the entries of non-global code, keeps the others (the
+  // kernel's code, which every process maps the same way).
+  void jump_cache_clear_nonglobal();
   // Whether an entry may come from code in [linear, linear + bytes) (a Bloom-like
   // bit per linear page, folded to 4096 bits; cleared with the jump cache).
   bool jump_cache_may_hold(uint32_t linear, uint32_t bytes) const;
@@ -78,6 +83,10 @@ class BlockCache {
   std::unique_ptr<JumpCacheEntry[]> jc_;
   std::unique_ptr<Block*[]> jc_blocks_;
   std::bitset<4096> jc_pages_;
+  // Indexes of the entries inserted for non-global code since the last clear.
+  std::vector<uint16_t> jc_nonglobal_;
+  bool jc_nonglobal_overflow_ = false;  // too many to list: scan for them instead
+  std::bitset<kJumpCacheEntries> jc_global_;
 };
 
 }  // namespace kasou::jit

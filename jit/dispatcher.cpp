@@ -113,17 +113,19 @@ bool JitEngine::decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector
   return !out.empty();
 }
 
-bool JitEngine::jump_cache_stale(const Vcpu& v) const {
+JitEngine::Staleness JitEngine::jump_cache_stale(const Vcpu& v) const {
   // A full flush may have remapped any page; single-page flushes only matter if
-  // the jump cache holds code from the pages they name.
-  if (v.tlb_full_flushes != full_flushes_seen_) return true;
+  // the jump cache holds code from the pages they name; a CR3 load leaves the
+  // global pages (the kernel's) where they were.
+  if (v.tlb_full_flushes != full_flushes_seen_) return Staleness::kAll;
   const uint64_t n = v.tlb_page_flushes - page_flushes_seen_;
-  if (n > Vcpu::kTlbFlushLog) return true;
+  if (n > Vcpu::kTlbFlushLog) return Staleness::kAll;
   for (uint64_t i = page_flushes_seen_; i < v.tlb_page_flushes; i++) {
     const Vcpu::TlbFlushRecord& r = v.tlb_flush_log[i % Vcpu::kTlbFlushLog];
-    if (blocks_.jump_cache_may_hold(r.linear, r.bytes)) return true;
+    if (blocks_.jump_cache_may_hold(r.linear, r.bytes)) return Staleness::kAll;
   }
-  return false;
+  if (v.tlb_nonglobal_flushes != nonglobal_flushes_seen_) return Staleness::kNonGlobal;
+  return Staleness::kNone;
 }
 
 bool JitEngine::second_page_matches(Vcpu& v, const Block& b) const {
@@ -249,11 +251,14 @@ void JitEngine::run(Vcpu& v) {
   ExitSlot* from = nullptr;
   while (v.exit_request == ExitRequest::kNone && v.budget > 0) {
     if (smc_pending_ || v.tlb_epoch != epoch_seen_) {
-      if (smc_pending_ || jump_cache_stale(v)) blocks_.jump_cache_clear();
+      const Staleness stale = smc_pending_ ? Staleness::kAll : jump_cache_stale(v);
+      if (stale == Staleness::kAll) blocks_.jump_cache_clear();
+      if (stale == Staleness::kNonGlobal) blocks_.jump_cache_clear_nonglobal();
       smc_pending_ = false;
       epoch_seen_ = v.tlb_epoch;
       full_flushes_seen_ = v.tlb_full_flushes;
       page_flushes_seen_ = v.tlb_page_flushes;
+      nonglobal_flushes_seen_ = v.tlb_nonglobal_flushes;
       from = nullptr;
     }
     st_.dispatcher_lookups++;
@@ -281,7 +286,8 @@ void JitEngine::run(Vcpu& v) {
       if (smc_pending_) continue;  // the translation itself may have hit SMC bookkeeping
       // lookup() checked a page-spanning block's second page; the jump cache keeps
       // it only until a TLB flush that may touch either page (jump_cache_stale).
-      if (!opts_.trace_exec) blocks_.jump_cache_insert(linear, mode, b);
+      if (!opts_.trace_exec)
+        blocks_.jump_cache_insert(linear, mode, b, !b->spans_pages() && tlb_holds_global_page(v, linear));
     }
     if (opts_.trace_exec) print_exec_trace(v.s);
     if (from && !opts_.trace_exec && from->owner->valid && b->valid && !b->spans_pages() && from->target_eip == b->eip &&

@@ -72,7 +72,8 @@ class JitEngine : public ExecutionEngine {
   bool decode_block(Vcpu& v, uint32_t linear, uint32_t eip, std::vector<DecodedInsn>& out, SensitiveKind* trap,
                     PageTail* tail);
   bool second_page_matches(Vcpu& v, const Block& b) const;
-  bool jump_cache_stale(const Vcpu& v) const;
+  enum class Staleness { kNone, kNonGlobal, kAll };
+  Staleness jump_cache_stale(const Vcpu& v) const;
   void interp_one(Vcpu& v);
   // The block at `key` is still cold: true if the interpreter ran it this time.
   bool run_cold(Vcpu& v, const BlockKey& key);
@@ -90,6 +91,7 @@ class JitEngine : public ExecutionEngine {
   uint64_t epoch_seen_ = 0;
   uint64_t full_flushes_seen_ = 0;  // Vcpu::tlb_full_flushes when the jump cache was last checked
   uint64_t page_flushes_seen_ = 0;  // Vcpu::tlb_page_flushes likewise
+  uint64_t nonglobal_flushes_seen_ = 0;  // Vcpu::tlb_nonglobal_flushes likewise
   Stats st_;
   // The instructions of the block being translated, kept between translations:
   // a DecodedInsn is about 1 KiB, and a vector grown afresh for every block made

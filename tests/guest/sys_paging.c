@@ -224,6 +224,35 @@ static void two_level(void) {
   check_u32("... the same page through the second", where10(), VA + 0xA005);
   check_u32("... the first again", where9(), VA + 0x9005);
 
+  /* Two address spaces with different code at one linear address (as two
+     processes have), and a global code page mapped the same in both (as the
+     kernel is), with CR4.PGE on: after each CR3 load an indirect call runs the
+     current space's code, and the global page's code still runs. */
+  /* (At different offsets in their pages, so that the translator's caches indexed
+     by the low address bits keep both.) */
+  emit_mov_ret(remap_code[0] + 0x10, 0xC0DE0020);
+  emit_mov_ret(remap_code[1] + 0x10, 0xC0DE0021);
+  emit_mov_ret(code_page + 0x20, 0xC0DE0022);
+  for (int i = 0; i < 1024; i++) pd2[i] = pd[i];
+  for (int i = 0; i < 1024; i++) pt2[i] = pt[i];
+  pt[11] = (uint32_t)remap_code[0] | PTE_P | PTE_W;
+  pt2[11] = (uint32_t)remap_code[1] | PTE_P | PTE_W;
+  pt[12] = pt2[12] = (uint32_t)code_page | PTE_P | PTE_W | PTE_G;
+  pd2[VA >> 22] = (uint32_t)pt2 | PTE_P | PTE_W;
+  uint32_t (*volatile per_space)(void) = (uint32_t(*)(void))(VA + 0xB010);
+  uint32_t (*volatile shared)(void) = (uint32_t(*)(void))(VA + 0xC020);
+  write_cr4(read_cr4() | CR4_PGE);
+  uint32_t sum_space = 0, sum_shared = 0;
+  for (int i = 0; i < 8; i++) {
+    write_cr3((uint32_t)(i & 1 ? pd2 : pd));
+    sum_space += per_space();
+    sum_shared += shared();
+  }
+  write_cr3((uint32_t)pd);
+  write_cr4(read_cr4() & ~CR4_PGE);
+  check_u32("one address, two spaces, CR3 loads", sum_space, 4 * 0xC0DE0020u + 4 * 0xC0DE0021u);
+  check_u32("... a global code page in both", sum_shared, 8 * 0xC0DE0022u);
+
   write_cr0(read_cr0() & ~CR0_PG);
   write_cr4(read_cr4() & ~CR4_PSE);
 }

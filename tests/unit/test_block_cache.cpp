@@ -96,6 +96,32 @@ TEST_CASE("block cache: jump cache entries go with their blocks") {
   CHECK(c.jump_cache_find(0x2001, 0x80000000u) == nullptr);
 }
 
+TEST_CASE("block cache: a CR3 load's clear keeps the entries of global code only") {
+  BlockCache c;
+  FakeBlock fk, fu, fk2;
+  Block* kernel = c.insert(fk.make(0x3000, 0xC0003010));
+  Block* user = c.insert(fu.make(0x4000, 0x08048020));
+  c.jump_cache_insert(0xC0003010, 0x80000000u, kernel, /*global=*/true);
+  c.jump_cache_insert(0x08048020, 0x80000003u, user, /*global=*/false);
+  c.jump_cache_clear_nonglobal();
+  CHECK(c.jump_cache_find(0xC0003010, 0x80000000u) == kernel);
+  CHECK(c.jump_cache_find(0x08048020, 0x80000003u) == nullptr);
+  // A non-global entry that replaced a global one in the same slot goes too.
+  Block* other = c.insert(fk2.make(0x5000, 0x08053010));
+  c.jump_cache_insert(0x08053010, 0x80000003u, other, /*global=*/false);
+  CHECK(jump_cache_index(0x08053010) == jump_cache_index(0xC0003010));
+  c.jump_cache_clear_nonglobal();
+  CHECK(c.jump_cache_find(0x08053010, 0x80000003u) == nullptr);
+  // More non-global insertions than the list holds: the clear scans instead.
+  for (uint32_t i = 0; i < 2 * kJumpCacheEntries; i++) c.jump_cache_insert(0x08048020, 0x80000003u, user, false);
+  c.jump_cache_insert(0xC0003010, 0x80000000u, kernel, true);
+  c.jump_cache_clear_nonglobal();
+  CHECK(c.jump_cache_find(0x08048020, 0x80000003u) == nullptr);
+  CHECK(c.jump_cache_find(0xC0003010, 0x80000000u) == kernel);
+  c.jump_cache_clear();
+  CHECK(c.jump_cache_find(0xC0003010, 0x80000000u) == nullptr);
+}
+
 TEST_CASE("block cache: an empty jump-cache entry never matches") {
   BlockCache c;
   // Mode keys always have bit 31 set, so key 0 (which an empty entry would match) cannot occur.

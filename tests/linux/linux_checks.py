@@ -391,6 +391,8 @@ def run_no_reboot(args, guest):
             raise CheckFailed("no 'reboot: Restarting system' from the kernel after reboot -f")
         if text.count("Linux version") != 1:
             raise CheckFailed("the kernel booted again despite --no-reboot")
+        if "kasou: reset" not in text[text.index("reboot: Restarting system"):]:
+            raise CheckFailed("kasou printed no 'kasou: reset' message when the run ended")
         if status != 0:
             raise CheckFailed(f"kasou --no-reboot exited with status {status} on the guest's reset (expected 0)")
         print(f"ok: --no-reboot: reboot -f ended the run with status 0 after {s.elapsed_s():.1f} s")

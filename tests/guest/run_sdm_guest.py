@@ -11,6 +11,11 @@ import argparse
 import subprocess
 import sys
 
+# The JIT translates every block on first sight here (not after two interpreted
+# runs, the default): these programs run most of their code once, and the test is
+# of the translator. The reference interpreter ignores the option.
+TRANSLATE_AT_ONCE = ["--translate-after", "0"]
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -20,7 +25,7 @@ def main():
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--kasou-arg", action="append", default=[], help="extra kasou argument (repeatable)")
     a = ap.parse_args()
-    cmd = [a.kasou, "run", "--kernel", a.elf, "--engine", a.engine, "--serial", "stdio", "-q",
+    cmd = [a.kasou, "run", "--kernel", a.elf, "--engine", a.engine, *TRANSLATE_AT_ONCE, "--serial", "stdio", "-q",
            "--timeout", str(a.timeout)] + a.kasou_arg
     try:
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=a.timeout + 15)

@@ -25,6 +25,7 @@ struct EngineCpu {
   explicit EngineCpu(bool jit, JitOptions opts = {}) : m(config()), v(m.vcpu()), s(v.s) {
     if (jit) {
       opts.record_trace = true;
+      opts.translate_after = 0;  // translate on first sight: these tests are of the translator
       auto e = std::make_unique<jit::JitEngine>(m, opts);
       engine = e.get();
       m.set_engine(std::move(e));

@@ -20,22 +20,10 @@ void Emitter::emit_helper_call() {
   site.may_change_mode = may_change_mode(*d_);
   site.block_mode = mode_;
   site.sensitive_kind = static_cast<uint8_t>(sensitive_kind(*d_));
-  Label leave = a_.newLabel();
-  a_.pushfq();
-  a_.pop(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_spill)));
-  spill_guest_regs();
-  a_.mov(x86::rdi, x86::rbp);
+  // The shared stub saves the flags, spills, calls, and either returns with
+  // registers and flags reloaded or leaves through exit_nostore (runtime.cpp).
   a_.mov(x86::rsi, reinterpret_cast<uint64_t>(&site));
-  a_.call(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(helper_thunk)));
-  a_.test(x86::eax, x86::eax);
-  a_.jnz(leave);
-  // Always reload the flags: the next instruction may fault and need them.
-  load_flags_fill();
-  reload_guest_regs(false);
-  cold_.push_back([this, leave] {
-    a_.bind(leave);
-    jmp_abs(env_.tramp->exit_nostore);
-  });
+  call_abs(env_.tramp->helper_stub);
 }
 
 }  // namespace kasou::jit

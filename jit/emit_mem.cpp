@@ -2,10 +2,11 @@
 // software-TLB lookup that turns a guest linear address into a host pointer, with
 // its out-of-line slow path (TLB fill, MMIO, code pages, page crossings, faults).
 #include <cstring>
+#include <stdexcept>
 
 #include "core/cpu_state.h"
-#include "core/physical_memory.h"
 #include "core/interp/operands.h"
+#include "core/physical_memory.h"
 #include "jit/block_key.h"
 #include "jit/emitter.h"
 #include "jit/host_regs.h"
@@ -134,34 +135,17 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
   MemSite* site_ptr = &site;
   const Label next = insn_labels_[index_ + 1];
   cold_.push_back([this, slow, done, preserve, site_ptr, host, next] {
-    Label resume = a_.newLabel(), leave = a_.newLabel();
+    // The shared stub does the spill, the call and the reload (runtime.cpp); it
+    // relies on the exact layout after the call.
     a_.bind(slow);
-    if (preserve) {
-      a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_lahf)), x86::rax);
-      a_.mov(x86::rax, x86::r11);
-    }
-    spill_guest_regs();
-    a_.mov(x86::rdi, x86::rbp);
     a_.mov(x86::rsi, reinterpret_cast<uint64_t>(site_ptr));
-    a_.mov(x86::edx, x86::r8d);
-    a_.call(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(mem_slow_thunk)));
-    a_.cmp(x86::rax, kSlowExit);
-    a_.je(leave);
-    a_.cmp(x86::rax, kSlowContinueNext);
-    a_.je(resume);
-    a_.mov(host, x86::rax);
-    reload_guest_regs(true);
-    if (preserve) {
-      a_.mov(x86::r11, x86::rax);
-      a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_lahf)));
-    }
-    a_.jmp(done);
-    a_.bind(resume);
-    load_flags_fill();
-    reload_guest_regs(false);
-    a_.jmp(next);
-    a_.bind(leave);
-    jmp_abs(env_.tramp->exit_nostore);
+    call_abs(preserve ? env_.tramp->mem_slow_stub_preserve : env_.tramp->mem_slow_stub);
+    const size_t ret_at = a_.offset();
+    a_.mov(host.r64(), x86::r9);
+    a_.long_().jmp(done);
+    if (a_.offset() - ret_at != kMemSlowResumeSkip)
+      throw std::logic_error("jit: memory slow-path site layout");
+    a_.jmp(next);  // the instruction ran in the interpreter
   });
 }
 

@@ -66,11 +66,9 @@ class Emitter {
   bool place();
   // `jmp rel32` to an absolute address in the code cache (trampolines), fixed up in place().
   void jmp_abs(const uint8_t* target);
+  // `call rel32` to a shared stub in the trampolines (runtime.cpp), fixed up in place().
+  void call_abs(const uint8_t* target);
   int32_t flat_or_base(ZydisRegister seg) const;
-  void spill_guest_regs();
-  void reload_guest_regs(bool caller_saved_only);
-  // Host EFLAGS <- JitScratch::flags_fill (clobbers RAX: reload guest registers after).
-  void load_flags_fill();
   uint32_t flags_live_here() const { return live_in_[index_]; }
   uint32_t flags_live_after() const {
     // Just before the indirect-exit save every flag is needed, whatever follows.

@@ -108,13 +108,15 @@ class JitEngine : public ExecutionEngine {
   std::FILE* perf_map_ = nullptr;  // /tmp/perf-PID.map when KASOU_PERF_MAP is set (for `perf report`)
 };
 
-// Builds the entry/exit trampolines at the start of the code cache.
+// Builds the entry/exit trampolines and the shared stubs at the start of the code cache.
 Trampolines build_trampolines(CodeCache& cache);
-// Human-readable listing of a block: guest instructions and the host code of each.
-std::string format_block(const Block& b);
+// Human-readable listing of a block: guest instructions and the host code of each;
+// jumps and calls to the trampolines are annotated with their names when `t` is given.
+std::string format_block(const Block& b, const Trampolines* t = nullptr);
 // The host code of guest instruction i (main path, without its out-of-line
 // parts), one instruction per line, with pointers and targets outside the block
-// replaced by placeholders: stable text for expected-code tests and teaching views.
-std::string format_insn_host_code(const Block& b, size_t i);
+// replaced by placeholders (or the trampoline's name, with `t`): stable text for
+// expected-code tests and teaching views.
+std::string format_insn_host_code(const Block& b, size_t i, const Trampolines* t = nullptr);
 
 }  // namespace kasou::jit

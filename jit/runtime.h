@@ -82,7 +82,17 @@ struct Trampolines {
   uint8_t* exit_store_regs = nullptr;
   // Exit when CpuState is already complete (after a helper said "leave").
   uint8_t* exit_nostore = nullptr;
+  // Shared out-of-line stubs that generated code CALLs (rel32) instead of emitting
+  // the register spill/reload around every call into C++; see runtime.cpp.
+  uint8_t* helper_stub = nullptr;             // rsi = HelperSite*
+  uint8_t* mem_slow_stub = nullptr;           // rsi = MemSite*, r8d = linear
+  uint8_t* mem_slow_stub_preserve = nullptr;  // same, flags in AX (LAHF/SETO), guest RAX in R11
 };
+
+// A memory slow-path site is `call mem_slow_stub(_preserve)` followed by exactly
+// this many bytes (`mov host, r9` + `jmp rel32 done`), then the jump to the next
+// instruction, where the stub returns when the interpreter ran the instruction.
+inline constexpr unsigned kMemSlowResumeSkip = 8;
 
 inline uint64_t encode_lahf(uint64_t rflags) { return ((rflags & 0xD5) << 8) | ((rflags >> 11) & 1); }
 inline uint64_t decode_lahf(uint64_t ax) { return ((ax >> 8) & 0xD5) | ((ax & 0xFF) ? 0x800 : 0); }

@@ -8,7 +8,33 @@
 
 namespace kasou::jit {
 
-std::string format_block(const Block& b) {
+namespace {
+// The name of a trampoline or shared stub at `target`, or nullptr.
+const char* trampoline_name(const Trampolines* t, const uint8_t* target) {
+  if (!t) return nullptr;
+  if (target == t->exit_common) return "exit_common";
+  if (target == t->exit_store_regs) return "exit_store_regs";
+  if (target == t->exit_nostore) return "exit_nostore";
+  if (target == t->helper_stub) return "helper stub";
+  if (target == t->mem_slow_stub) return "memory slow-path stub";
+  if (target == t->mem_slow_stub_preserve) return "memory slow-path stub, flags in AX";
+  return nullptr;
+}
+
+// The absolute target of a relative branch in block code, or nullptr.
+const uint8_t* branch_target(const Block& b, const ZydisDecodedInstruction& zi,
+                             const ZydisDecodedOperand* ops, uint32_t off) {
+  for (unsigned k = 0; k < zi.operand_count_visible; k++) {
+    if (ops[k].type != ZYDIS_OPERAND_TYPE_IMMEDIATE || !ops[k].imm.is_relative) continue;
+    ZyanU64 target;
+    ZydisCalcAbsoluteAddress(&zi, &ops[k], reinterpret_cast<uint64_t>(b.code_start) + off, &target);
+    return reinterpret_cast<const uint8_t*>(target);
+  }
+  return nullptr;
+}
+}  // namespace
+
+std::string format_block(const Block& b, const Trampolines* tramp) {
   std::string out = fmt::format("block eip={:08x} linear={:08x} phys={:08x} mode={:08x}: {} guest insns ({} bytes) -> {} host bytes\n",
                                 b.eip, b.linear, b.key.phys, b.key.mode, b.insn_count, b.guest_bytes, b.code_bytes);
   ZydisDecoder dec;
@@ -34,13 +60,15 @@ std::string format_block(const Block& b) {
     }
     char text[256];
     ZydisFormatterFormatInstruction(&fmtr, &zi, ops, zi.operand_count_visible, text, sizeof text, off, nullptr);
-    out += fmt::format("      +{:04x}  {}\n", off, text);
+    const char* name = trampoline_name(tramp, branch_target(b, zi, ops, off));
+    out += name ? fmt::format("      +{:04x}  {:<40} ; {}\n", off, text, name)
+                : fmt::format("      +{:04x}  {}\n", off, text);
     off += zi.length;
   }
   return out;
 }
 
-std::string format_insn_host_code(const Block& b, size_t i) {
+std::string format_insn_host_code(const Block& b, size_t i, const Trampolines* t) {
   if (i >= b.trace.size()) return {};
   const uint32_t start = b.trace[i].host_offset;
   const uint32_t end = i + 1 < b.trace.size() ? b.trace[i + 1].host_offset : b.main_path_bytes;
@@ -62,8 +90,12 @@ std::string format_insn_host_code(const Block& b, size_t i) {
       if (op.imm.is_relative) {
         ZyanU64 target;
         ZydisCalcAbsoluteAddress(&zi, &op, off, &target);
+        const char* name = trampoline_name(
+            t, reinterpret_cast<const uint8_t*>(reinterpret_cast<uint64_t>(b.code_start) + target));
         line = fmt::format("{} {}", ZydisMnemonicGetString(zi.mnemonic),
-                           target < b.code_bytes ? fmt::format("+{:#x}", target) : std::string("<outside block>"));
+                           target < b.code_bytes ? fmt::format("+{:#x}", target)
+                           : name                ? fmt::format("<{}>", name)
+                                                 : std::string("<outside block>"));
       } else if (op.size == 64 && zi.raw.imm[0].size == 64) {  // mov r64, imm64: a host address
         line = line.substr(0, line.rfind(',') + 1) + " <pointer>";
       }
@@ -75,7 +107,7 @@ std::string format_insn_host_code(const Block& b, size_t i) {
 }
 
 void JitEngine::print_trace(const Block& b) const {
-  std::fputs(format_block(b).c_str(), stderr);
+  std::fputs(format_block(b, &tramp_).c_str(), stderr);
 }
 
 }  // namespace kasou::jit

@@ -1,6 +1,6 @@
 // The block structure of translated code: planning each instruction, the prologue
-// (time-slice budget and statistics), register spills around calls, and placing
-// the finished code in the code cache.
+// (time-slice budget and statistics), jumps and calls to the trampolines and shared
+// stubs, and placing the finished code in the code cache.
 #include <cstring>
 
 #include "core/cpu_state.h"
@@ -11,10 +11,6 @@
 namespace kasou::jit {
 
 using namespace asmjit;
-
-namespace {
-const x86::Gp kHostGpr64[8] = {x86::rax, x86::rcx, x86::rdx, x86::rbx, x86::r12, x86::r13, x86::r14, x86::r15};
-}  // namespace
 
 const char* Emitter::plan_name(Plan p) {
   switch (p) {
@@ -46,23 +42,6 @@ Plan Emitter::plan_for(const DecodedInsn& d) const {
   if (divide_supported(d)) return Plan::kDivide;
   if (timestamp_supported(d)) return Plan::kTimestamp;
   return Plan::kHelper;
-}
-
-void Emitter::spill_guest_regs() {
-  for (int g = 0; g < 8; g++) a_.mov(x86::qword_ptr(x86::rbp, gpr_off(g)), kHostGpr64[g]);
-}
-
-void Emitter::reload_guest_regs(bool caller_saved_only) {
-  for (int g = 0; g < 8; g++) {
-    if (caller_saved_only && g > kRdx) break;
-    a_.mov(kHostGpr64[g], x86::qword_ptr(x86::rbp, gpr_off(g)));
-  }
-}
-
-void Emitter::load_flags_fill() {
-  a_.mov(x86::rax, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(flags_fill)));
-  a_.add(x86::al, 0x7F);
-  a_.sahf();
 }
 
 // Flags and block entries.
@@ -181,6 +160,14 @@ void Emitter::emit_budget_check(bool flags_live, bool flags_in_ind) {
 void Emitter::jmp_abs(const uint8_t* target) {
   Label end = a_.newLabel();
   a_.db(0xE9);
+  a_.dd(0);
+  a_.bind(end);
+  abs_fixups_.push_back({end, target});
+}
+
+void Emitter::call_abs(const uint8_t* target) {
+  Label end = a_.newLabel();
+  a_.db(0xE8);
   a_.dd(0);
   a_.bind(end);
   abs_fixups_.push_back({end, target});

@@ -41,6 +41,17 @@ JitEngine::JitEngine(Machine& m, const JitOptions& opts)
   js.engine = this;
   if (std::getenv("KASOU_PERF_MAP"))
     perf_map_ = std::fopen(fmt::format("/tmp/perf-{}.map", getpid()).c_str(), "w");
+  // The trampolines and the shared stubs show up in profiles under their own names.
+  if (perf_map_) {
+    auto put = [&](const uint8_t* from, const uint8_t* to, const char* name) {
+      std::fprintf(perf_map_, "%lx %lx %s\n", reinterpret_cast<unsigned long>(from),
+                   static_cast<unsigned long>(to - from), name);
+    };
+    const uint8_t* end = cache_.base() + tramp_bytes_;
+    put(cache_.base(), tramp_.helper_stub, "kasou_enter_exit");
+    put(tramp_.helper_stub, tramp_.mem_slow_stub_preserve, "kasou_helper_stub");
+    put(tramp_.mem_slow_stub_preserve, end, "kasou_mem_slow_stub");
+  }
 }
 
 JitEngine::~JitEngine() {

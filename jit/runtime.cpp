@@ -101,6 +101,8 @@ Trampolines build_trampolines(CodeCache& cache) {
   a.pop(x86::rbp);
   a.ret();
 
+  // The shared stubs follow, helper stub first, then the memory slow-path stubs
+  // (the perf map in jit_engine.cpp names the ranges in this order).
   Label helper_stub = a.newLabel(), mem_stub = a.newLabel(), mem_stub_preserve = a.newLabel();
   a.align(AlignMode::kCode, 16);
   a.bind(helper_stub);

@@ -123,36 +123,32 @@ void Emitter::emit_goto_eip(uint32_t target_eip) {
 
 void Emitter::emit_exit_eip_r8() {
   // The target is entered at its indirect entry, which expects the guest flags in
-  // the flag slot (saved already if this block ends with an indirect branch).
+  // the flag slot (saved already if this block ends with an indirect branch). From
+  // here on host EFLAGS are free: the miss path reloads them from the slot.
   if (!flags_in_slot_) emit_store_flag_slot();
   const uint32_t cs_base = static_cast<uint32_t>(b_.linear - b_.eip);
   const uint64_t mode_bits = uint64_t(mode_) << 32;
-  Label hit = a_.newLabel();
-  // r10d = linear target; rsi = &jump_cache[index]; r10 = key; rcx saved in r11.
-  // No instruction here writes EFLAGS (lea, shlx, shrx, jrcxz).
+  static_assert(sizeof(JumpCacheEntry) == 16);
+  Label miss = a_.newLabel();
+  // r10d = linear target; rdi = &jump_cache[linear % entries]; hit when
+  // neg_key + (mode << 32 | linear) == 0.
   if (cs_base) a_.lea(x86::r10d, x86::ptr(x86::r8, static_cast<int32_t>(cs_base)));
   else a_.mov(x86::r10d, x86::r8d);
-  a_.mov(x86::r11, x86::rcx);
-  a_.mov(x86::esi, 32 - kJumpCacheBits);
-  a_.shlx(x86::edi, x86::r10d, x86::esi);
-  a_.mov(x86::esi, 32 - kJumpCacheBits - 4);
-  a_.shrx(x86::edi, x86::edi, x86::esi);  // index * sizeof(JumpCacheEntry)
-  a_.mov(x86::rsi, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(jump_cache)));
-  a_.lea(x86::rsi, x86::ptr(x86::rsi, x86::rdi));
-  a_.mov(x86::rdi, mode_bits);
-  a_.lea(x86::r10, x86::ptr(x86::r10, x86::rdi));
-  a_.mov(x86::rcx, x86::qword_ptr(x86::rsi));
-  a_.lea(x86::rcx, x86::ptr(x86::rcx, x86::r10));
-  a_.jecxz(x86::rcx, hit);
+  a_.mov(x86::edi, x86::r10d);
+  a_.and_(x86::edi, kJumpCacheEntries - 1);
+  a_.shl(x86::edi, 4);
+  a_.add(x86::rdi, x86::qword_ptr(x86::rbp, KASOU_JS_OFF(jump_cache)));
+  a_.mov(x86::rsi, mode_bits);
+  a_.or_(x86::rsi, x86::r10);
+  a_.add(x86::rsi, x86::qword_ptr(x86::rdi));
+  a_.jnz(miss);
+  a_.jmp(x86::qword_ptr(x86::rdi, 8));
   // Miss: back to the dispatcher with the flags from the slot.
-  a_.mov(x86::rcx, x86::r11);
+  a_.bind(miss);
   a_.mov(x86::dword_ptr(x86::rbp, kRipOff), x86::r8d);
   a_.mov(x86::qword_ptr(x86::rbp, KASOU_JS_OFF(exit_slot)), 0);
   emit_load_flag_slot();
   jmp_abs(env_.tramp->exit_common);
-  a_.bind(hit);
-  a_.mov(x86::rcx, x86::r11);
-  a_.jmp(x86::qword_ptr(x86::rsi, 8));
 }
 
 void Emitter::emit_branch() {

@@ -80,6 +80,10 @@ struct MemSite {
   uint8_t flags_source;  // where the guest flags are when the slow path runs (FlagsAt)
   uint8_t bytes[15];
   uint32_t unretired_after;
+  // The lookup of a group of accesses (emit_mem_group.cpp): on a miss the slow path
+  // only runs the instruction; it must not translate or fault for the bytes the
+  // later members touch.
+  uint8_t group_probe = 0;
 };
 
 struct Block {
@@ -88,6 +92,7 @@ struct Block {
   uint64_t linear = 0;     // CS base + EIP
   uint32_t guest_bytes = 0;
   uint32_t insn_count = 0;
+  uint32_t grouped_accesses = 0;  // memory accesses that reuse their group leader's lookup
   // A block whose last instruction crosses into the next linear page: how many of
   // its bytes are there, and the physical page they came from. Such a block is
   // only entered through the dispatcher, which checks that the second page still

@@ -178,6 +178,7 @@ Block* JitEngine::translate(Vcpu& v, uint64_t phys, uint32_t linear, uint32_t ei
     Block* raw = blocks_.insert(std::move(b));
     st_.blocks_translated++;
     st_.guest_insns_translated += insns.size();
+    st_.grouped_accesses += raw->grouped_accesses;
     st_.translate_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (opts_.trace_blocks) print_trace(*raw);
     if (perf_map_)

@@ -84,9 +84,23 @@ class Emitter {
   // TLB lookup of r8d (linear) for `size` bytes; host pointer -> `host` (RSI/RDI).
   void emit_lookup(unsigned size, bool write, const x86::Gp& host);
   void emit_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
+    if (emit_grouped_mem_operand(op, write, host)) return;
     emit_linear(op);
     emit_lookup(op.size / 8, write, host);
   }
+
+  // emit_mem_group.cpp: one lookup for several [base + disp] accesses (see there).
+  struct MemGroupRole {
+    enum Kind : uint8_t { kNone, kLeader, kMember } kind = kNone;
+    uint8_t reg = 0;          // guest base register (index)
+    uint8_t range_bytes = 0;  // leader: bytes the group touches from base + min_disp
+    bool write = false;       // leader: some member writes
+    uint32_t leader = 0;      // instruction index of the group's leader
+    int32_t min_disp = 0;
+  };
+  std::vector<MemGroupRole> groups_;
+  void plan_mem_groups();
+  bool emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host);
 
   // emit_ident.cpp
   bool ident_supported(const DecodedInsn& d) const;

@@ -55,6 +55,7 @@ class JitEngine : public ExecutionEngine {
     uint64_t mem_slow_exact = 0;      // slow paths that ran the instruction in the interpreter
     uint64_t interp_steps = 0;        // instructions the dispatcher ran one at a time
     uint64_t traps = 0;               // --trap-privileged: sensitive instructions run out of line
+    uint64_t grouped_accesses = 0;    // translated memory accesses that reuse a group's lookup
     uint64_t cold_runs = 0;           // block entries the interpreter ran (not yet translated)
     uint64_t cold_insns = 0;          // ... and their instructions
     double translate_seconds = 0;

@@ -129,7 +129,7 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   const bool misaligned = alignment_check_armed(v.s) && (linear & (site.size_bytes - 1u));
   try {
     const Access access = site.is_write ? Access::kWrite : Access::kRead;
-    if (!misaligned)
+    if (!misaligned && !site.group_probe)
       if (uint8_t* p = mmu_host_pointer(v, linear, site.size_bytes, access)) return reinterpret_cast<uint64_t>(p);
   } catch (const GuestFault& f) {
     v.budget += site.unretired_after;
@@ -179,6 +179,7 @@ void JitEngine::collect_stats(std::vector<StatEntry>& out) const {
   add("mem_slow_path_interp", static_cast<double>(st_.mem_slow_exact));
   add("dispatcher_interp_steps", static_cast<double>(st_.interp_steps));
   add("trap_exits", static_cast<double>(st_.traps));
+  add("grouped_accesses_translated", static_cast<double>(st_.grouped_accesses));
   add("cold_block_runs", static_cast<double>(st_.cold_runs));
   add("cold_insns_interpreted", static_cast<double>(st_.cold_insns));
   add("translate_time", st_.translate_seconds, "s");

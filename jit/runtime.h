@@ -46,6 +46,9 @@ struct JitScratch {
   uint64_t mem_slow_thunk;  // jit_mem_slow
   uint64_t jump_cache;      // JumpCacheEntry[kJumpCacheEntries]
   uint64_t tmp0;            // a value kept across a slow-path call inside one instruction
+  // Grouped memory operands (emit_mem_group.cpp): host address of the current
+  // group's lowest byte, per guest base register; 0 when the leader's probe missed.
+  uint64_t group_host[8];
   JitEngine* engine;
 };
 static_assert(sizeof(JitScratch) <= sizeof(Vcpu::engine_scratch));

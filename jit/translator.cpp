@@ -256,6 +256,7 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
   }
   insn_labels_.clear();
   for (size_t i = 0; i <= n; i++) insn_labels_.push_back(a_.newLabel());
+  plan_mem_groups();
 
   emit_entries();
   for (size_t i = 0; i < n && !ended_; i++) {

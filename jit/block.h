@@ -80,10 +80,6 @@ struct MemSite {
   uint8_t flags_source;  // where the guest flags are when the slow path runs (FlagsAt)
   uint8_t bytes[15];
   uint32_t unretired_after;
-  // The lookup of a group of accesses (emit_mem_group.cpp): on a miss the slow path
-  // only runs the instruction; it must not translate or fault for the bytes the
-  // later members touch.
-  uint8_t group_probe = 0;
 };
 
 struct Block {

@@ -82,13 +82,27 @@ void Emitter::emit_linear(const ZydisDecodedOperand& op) {
   }
 }
 
-void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
-  const bool preserve = flags_live_here() != 0;
+void Emitter::emit_tlb_hit(unsigned size, bool write, const x86::Gp& host, const Label& miss) {
   const unsigned view = (mode_ & mode_bit::kCplMask) == 3 ? 1 : 0;
   const int32_t table = kTlbOff + static_cast<int32_t>(view * kTlbEntries * sizeof(TlbEntry));
   const int32_t tag = table + static_cast<int32_t>(write ? offsetof(TlbEntry, write_tag) : offsetof(TlbEntry, read_tag));
   const int32_t addend = table + static_cast<int32_t>(offsetof(TlbEntry, addend));
   static_assert(sizeof(TlbEntry) == 32);
+  // The slot of r8d's page; its tag must be the page of the access's last byte
+  // (so an access that crosses into the next page misses too).
+  a_.mov(x86::r9d, x86::r8d);
+  a_.shr(x86::r9d, kPageShift - 5);
+  a_.and_(x86::r9d, (kTlbEntries - 1) << 5);
+  a_.lea(x86::r10d, x86::ptr(x86::r8, static_cast<int32_t>(size - 1)));
+  a_.and_(x86::r10d, 0xFFFFF000u);
+  a_.cmp(x86::r10, x86::qword_ptr(x86::rbp, x86::r9, 0, tag));
+  a_.jne(miss);
+  a_.mov(host, x86::qword_ptr(x86::rbp, x86::r9, 0, addend));
+  a_.add(host, x86::r8);
+}
+
+void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
+  const bool preserve = flags_live_here() != 0;
 
   // When the guest's flags are live here, keep them in AX (LAHF + SETO) while the
   // lookup's CMP clobbers EFLAGS, and put them back with ADD AL,7F + SAHF; guest
@@ -105,15 +119,7 @@ void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
     a_.test(x86::r8d, size - 1);
     a_.jnz(slow);
   }
-  a_.mov(x86::r9d, x86::r8d);
-  a_.shr(x86::r9d, kPageShift - 5);
-  a_.and_(x86::r9d, (kTlbEntries - 1) << 5);
-  a_.lea(x86::r10d, x86::ptr(x86::r8, static_cast<int32_t>(size - 1)));
-  a_.and_(x86::r10d, 0xFFFFF000u);
-  a_.cmp(x86::r10, x86::qword_ptr(x86::rbp, x86::r9, 0, tag));
-  a_.jne(slow);
-  a_.mov(host, x86::qword_ptr(x86::rbp, x86::r9, 0, addend));
-  a_.add(host, x86::r8);
+  emit_tlb_hit(size, write, host, slow);
   a_.bind(done);
   if (preserve) {
     a_.add(x86::al, 0x7F);

@@ -2,20 +2,25 @@
 // block that use the same base register while it keeps its value (the stack
 // frame and structure fields of compiled code: [ebp-0x10], [ebp-0x14], [esp+4]).
 //
-// The first access of a group (the leader) looks up the whole byte range the
-// group touches, [base + min_disp, base + max_end], with the ordinary inline TLB
-// lookup: one tag compare says the range lies in one page that the TLB holds with
-// the permission the group needs (write if any member writes). On a hit the host
-// address of base + min_disp goes to JitScratch::group_host[base]; every later
-// member then finds its host address there, base register untouched, with three
-// instructions instead of a lookup. A leader that misses leaves the slot 0 and
-// runs in the reference implementation (the probe must not fill the TLB or set
-// accessed/dirty bits for bytes that only later instructions touch); members seeing
-// 0 do their own lookup out of line. Members are only accesses where no guest
-// flag is live (their test clobbers EFLAGS); the others look up as usual.
-#include "jit/emitter.h"
+// The first access of a group (the leader) checks the whole byte range the group
+// touches, [base + min_disp, base + max_end], with the inline TLB compare: one
+// tag compare says the range lies in one page that the TLB holds with the
+// permission the group needs (write if any member writes; a write tag is only
+// there for dirty, writable RAM that holds no translated code). On a hit the host
+// address of base + min_disp goes to JitScratch::group_host[base], and every later
+// member finds its host address there with three or four instructions instead of
+// a lookup. On a miss the slot stays 0 and the leader does its own ordinary lookup
+// out of line (so a miss never touches bytes the leader does not access: no TLB
+// fill, no accessed/dirty bit, no fault for them); members seeing 0 do theirs.
+//
+// Leaders and members are only accesses where no guest flag is live (the checks
+// clobber EFLAGS); the others look up as usual and do not end the group. A group
+// ends where its base register is written (hidden operands included), at a helper
+// call, or where its range would exceed kMaxGroupBytes.
+#include <algorithm>
 
 #include "jit/block_key.h"
+#include "jit/emitter.h"
 
 namespace kasou::jit {
 
@@ -23,7 +28,7 @@ using namespace asmjit;
 
 namespace {
 
-constexpr int32_t kMaxGroupBytes = 128;  // the range a leader probes (fits MemSite::size_bytes)
+constexpr int64_t kMaxGroupBytes = 128;
 
 int gpr_index(ZydisRegister r) {
   const ZydisRegister full = ZydisRegisterGetLargestEnclosing(ZYDIS_MACHINE_MODE_LEGACY_32, r);
@@ -43,19 +48,18 @@ uint32_t gprs_written(const DecodedInsn& d) {
   return m;
 }
 
-int32_t group_host_off(int reg) {
-  return KASOU_JS_OFF(group_host) + static_cast<int32_t>(8 * reg);
-}
+int32_t group_host_off(int reg) { return KASOU_JS_OFF(group_host) + static_cast<int32_t>(8 * reg); }
 
 }  // namespace
 
 void Emitter::plan_mem_groups() {
   const size_t n = insns_->size();
   groups_.assign(n, MemGroupRole{});
-  if (mode_ & mode_bit::kAlignCheck) return;  // the probe's size is no access size
+  probe_emitted_.fill(-1);
+  if (mode_ & mode_bit::kAlignCheck) return;  // misaligned accesses must reach the slow path one by one
   struct Open {
     int leader = -1;  // instruction index
-    int32_t lo = 0, hi = 0;
+    int64_t lo = 0, hi = 0;
     bool write = false;
     std::vector<size_t> members;
   };
@@ -63,17 +67,13 @@ void Emitter::plan_mem_groups() {
   auto close = [&](int reg) {
     Open& g = open[reg];
     if (g.leader >= 0 && !g.members.empty()) {
-      MemGroupRole& lead = groups_[static_cast<size_t>(g.leader)];
-      lead.kind = MemGroupRole::kLeader;
-      lead.range_bytes = static_cast<uint8_t>(g.hi - g.lo + 1);
-      lead.write = g.write;
-      for (size_t i : g.members) groups_[i].kind = MemGroupRole::kMember;
-      for (size_t i : g.members) groups_[i].leader = static_cast<uint32_t>(g.leader);
-      for (size_t i : g.members) groups_[i].min_disp = g.lo;
-      for (size_t i : g.members) groups_[i].reg = static_cast<uint8_t>(reg);
-      lead.leader = static_cast<uint32_t>(g.leader);
-      lead.min_disp = g.lo;
-      lead.reg = static_cast<uint8_t>(reg);
+      const auto leader = static_cast<uint32_t>(g.leader);
+      groups_[leader] = MemGroupRole{MemGroupRole::kLeader, static_cast<uint8_t>(reg),
+                                     static_cast<uint8_t>(g.hi - g.lo + 1), g.write, leader,
+                                     static_cast<int32_t>(g.lo)};
+      for (size_t i : g.members)
+        groups_[i] = MemGroupRole{MemGroupRole::kMember, static_cast<uint8_t>(reg), 0, false, leader,
+                                  static_cast<int32_t>(g.lo)};
     }
     g = Open{};
   };
@@ -89,23 +89,25 @@ void Emitter::plan_mem_groups() {
         mem = static_cast<int>(k);
         mem_count++;
       }
-    if (plans_[i] == Plan::kIdent && mem_count == 1) {
+    // A [base + disp] operand with a 32-bit base register, in a flat segment, of an
+    // instruction re-encoded for the host (hint NOPs have a memory operand but
+    // emit nothing), where no flag is live.
+    if (plans_[i] == Plan::kIdent && mem_count == 1 && d.zi.mnemonic != ZYDIS_MNEMONIC_NOP && live_in_[i] == 0) {
       const ZydisDecodedOperand& op = d.ops[mem];
-      // A [base + disp] operand with a 32-bit base register, in a flat segment.
       const bool candidate = d.address_bits() == 32 && op.mem.base >= ZYDIS_REGISTER_EAX &&
                              op.mem.base <= ZYDIS_REGISTER_EDI && op.mem.index == ZYDIS_REGISTER_NONE &&
                              op.mem.segment != ZYDIS_REGISTER_FS && op.mem.segment != ZYDIS_REGISTER_GS &&
+                             (op.size == 8 || op.size == 16 || op.size == 32 || op.size == 64) &&
                              mem_inline_ok(d, op);
       if (candidate) {
         const int reg = gpr_index(op.mem.base);
-        const int32_t lo = static_cast<int32_t>(op.mem.disp.value);
-        const int32_t hi = lo + static_cast<int32_t>(op.size / 8) - 1;
+        // 64-bit arithmetic: displacements are 32-bit and their span must not wrap.
+        const int64_t lo = static_cast<int32_t>(op.mem.disp.value);
+        const int64_t hi = lo + op.size / 8 - 1;
         const bool write = (op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE) != 0;
         Open& g = open[reg];
-        const int32_t nlo = std::min(g.lo, lo), nhi = std::max(g.hi, hi);
-        if (g.leader >= 0 && live_in_[i] != 0) {
-          // A flag is live here: this access looks up on its own, the group goes on.
-        } else if (g.leader >= 0 && nhi - nlo + 1 <= kMaxGroupBytes) {
+        const int64_t nlo = std::min(g.lo, lo), nhi = std::max(g.hi, hi);
+        if (g.leader >= 0 && nhi - nlo + 1 <= kMaxGroupBytes) {
           g.lo = nlo;
           g.hi = nhi;
           g.write = g.write || write;
@@ -127,41 +129,13 @@ void Emitter::plan_mem_groups() {
   for (int r = 0; r < 8; r++) close(r);
 }
 
-bool Emitter::emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
-  if (index_ >= groups_.size()) return false;
-  const MemGroupRole& role = groups_[index_];
-  if (role.kind == MemGroupRole::kNone) return false;
-  const int32_t delta = static_cast<int32_t>(op.mem.disp.value) - role.min_disp;
-  const int32_t slot = group_host_off(role.reg);
-  if (role.kind == MemGroupRole::kLeader) {
-    // Probe the group's range; the slot stays 0 unless the probe hits inline.
-    a_.mov(x86::qword_ptr(x86::rbp, slot), 0);
-    ZydisDecodedOperand range = op;
-    range.mem.disp.value = role.min_disp;
-    emit_linear(range);
-    emit_lookup(role.range_bytes, role.write, host);
-    b_.mem_sites.back().group_probe = 1;
-    a_.mov(x86::qword_ptr(x86::rbp, slot), host);
-    if (delta) a_.lea(host, x86::ptr(host, delta));
-    return true;
-  }
-  // The leader's code is only there if it was emitted inline, and the slot only
-  // trusted if no helper call came in between (a fallback to one, too).
-  for (size_t k = role.leader; k < index_; k++)
-    if (plans_[k] == Plan::kHelper) return false;
-  // Member: no flag is live here, but a fault in the out-of-line lookup must see them.
-  ensure_fault_flags();
-  b_.grouped_accesses++;
-  Label own = a_.newLabel(), back = a_.newLabel();
-  a_.mov(host, x86::qword_ptr(x86::rbp, slot));
-  a_.test(host, host);
-  a_.jz(own);
-  if (delta) a_.lea(host, x86::ptr(host, delta));
-  a_.bind(back);
+void Emitter::emit_own_lookup_out_of_line(const ZydisDecodedOperand& op, bool write, const x86::Gp& host,
+                                          const Label& from, const Label& back) {
   const size_t at = index_;
   const DecodedInsn* insn = d_;
-  cold_.push_back([this, op, write, host, own, back, at, insn] {
-    // The instruction's own lookup, emitted out of line in its context.
+  cold_.push_back([this, op, write, host, from, back, at, insn] {
+    // Emitted after the main path: put this instruction's context back for
+    // emit_lookup (its slow path records the instruction and its successor).
     const size_t saved_index = index_;
     const DecodedInsn* saved_d = d_;
     const bool saved_in_slot = flags_in_slot_;
@@ -169,15 +143,51 @@ bool Emitter::emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write
     index_ = at;
     d_ = insn;
     flags_in_slot_ = true;  // ensure_fault_flags() ran on the main path
-    a_.bind(own);
+    a_.bind(from);
     emit_linear(op);
     emit_lookup(op.size / 8, write, host);
     a_.jmp(back);
     index_ = saved_index;
     d_ = saved_d;
     flags_in_slot_ = saved_in_slot;
-    mem_lookups_ = saved_lookups;  // the statistic counts the inline path's lookups
+    mem_lookups_ = saved_lookups;  // the statistic counts the lookups of the main path
   });
+}
+
+bool Emitter::emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
+  if (index_ >= groups_.size()) return false;
+  const MemGroupRole& role = groups_[index_];
+  if (role.kind == MemGroupRole::kNone) return false;
+  const int32_t delta = static_cast<int32_t>(op.mem.disp.value) - role.min_disp;  // 0..127
+  const int32_t slot = group_host_off(role.reg);
+  // The slot is only trusted if the leader's check was really emitted (not every
+  // kIdent instruction reaches here) and no helper call came in between (an
+  // instruction can also fall back to one at emission).
+  if (role.kind == MemGroupRole::kMember) {
+    if (probe_emitted_[role.reg] != static_cast<int>(role.leader)) return false;
+    for (size_t k = role.leader; k < index_; k++)
+      if (plans_[k] == Plan::kHelper) return false;
+  }
+  ensure_fault_flags();  // no flag is live, but a fault must see them
+  Label own = a_.newLabel(), done = a_.newLabel();
+  if (role.kind == MemGroupRole::kLeader) {
+    a_.mov(x86::qword_ptr(x86::rbp, slot), 0);
+    ZydisDecodedOperand range = op;
+    range.mem.disp.value = role.min_disp;
+    emit_linear(range);
+    emit_tlb_hit(role.range_bytes, role.write, host, own);
+    mem_lookups_++;
+    a_.mov(x86::qword_ptr(x86::rbp, slot), host);
+    probe_emitted_[role.reg] = static_cast<int>(index_);
+  } else {
+    b_.grouped_accesses++;
+    a_.mov(host, x86::qword_ptr(x86::rbp, slot));
+    a_.test(host, host);
+    a_.jz(own);
+  }
+  if (delta) a_.lea(host, x86::ptr(host, delta));
+  a_.bind(done);
+  emit_own_lookup_out_of_line(op, write, host, own, done);
   return true;
 }
 

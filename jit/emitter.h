@@ -11,6 +11,7 @@
 
 #include <asmjit/x86.h>
 
+#include <array>
 #include <functional>
 #include <vector>
 
@@ -83,6 +84,9 @@ class Emitter {
   void emit_linear(const ZydisDecodedOperand& op);  // effective address + segment base -> r8d
   // TLB lookup of r8d (linear) for `size` bytes; host pointer -> `host` (RSI/RDI).
   void emit_lookup(unsigned size, bool write, const x86::Gp& host);
+  // Its inline part: host = r8d's host address if the TLB holds the `size` bytes
+  // there with the permission, else a jump to `miss` (clobbers EFLAGS, r9, r10).
+  void emit_tlb_hit(unsigned size, bool write, const x86::Gp& host, const asmjit::Label& miss);
   void emit_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
     if (emit_grouped_mem_operand(op, write, host)) return;
     emit_linear(op);
@@ -99,8 +103,12 @@ class Emitter {
     int32_t min_disp = 0;
   };
   std::vector<MemGroupRole> groups_;
+  std::array<int, 8> probe_emitted_{};  // per base register: the leader whose range check was emitted
   void plan_mem_groups();
   bool emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host);
+  // The instruction's ordinary lookup, out of line: from `from`, back to `back`.
+  void emit_own_lookup_out_of_line(const ZydisDecodedOperand& op, bool write, const x86::Gp& host,
+                                   const asmjit::Label& from, const asmjit::Label& back);
 
   // emit_ident.cpp
   bool ident_supported(const DecodedInsn& d) const;

@@ -129,7 +129,7 @@ uint64_t JitEngine::mem_slow(Vcpu& v, MemSite& site, uint64_t linear) {
   const bool misaligned = alignment_check_armed(v.s) && (linear & (site.size_bytes - 1u));
   try {
     const Access access = site.is_write ? Access::kWrite : Access::kRead;
-    if (!misaligned && !site.group_probe)
+    if (!misaligned)
       if (uint8_t* p = mmu_host_pointer(v, linear, site.size_bytes, access)) return reinterpret_cast<uint64_t>(p);
   } catch (const GuestFault& f) {
     v.budget += site.unretired_after;

@@ -278,7 +278,12 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
   emit_goto_eip(insns[n - 1].next_eip());
   main_path_end_ = a_.newLabel();
   a_.bind(main_path_end_);
-  for (size_t k = 0; k < cold_.size(); k++) cold_[k]();
+  // Out-of-line code may add more out-of-line code (a grouped access's own lookup
+  // adds its slow path), so each entry is moved out before it runs.
+  for (size_t k = 0; k < cold_.size(); k++) {
+    auto emit_cold = std::move(cold_[k]);
+    emit_cold();
+  }
   return place();
 }
 

@@ -182,5 +182,35 @@ TEST_CASE("jit: a group whose range runs past the end of RAM: each access as the
   }
 }
 
+TEST_CASE("jit: a hint NOP with a memory operand does not lead a group (members would use a stale slot)") {
+  // mov ebx, [0x20000] (the TLB now holds that page, so the group below hits) ;
+  // mov eax, 0x20000 ; mov edx, [eax] ; mov ecx, [eax+4] ; add edx, ecx   (a group through EAX)
+  // mov eax, 0x30000 ; nop dword [eax+0] ; mov edx, [eax+4] ; mov ecx, [eax+8] ; add edx, ecx ; hlt
+  EngineCpu c(true);
+  c.load({0x8B, 0x1D, 0x00, 0x00, 0x02, 0x00,
+          0xB8, 0x00, 0x00, 0x02, 0x00, 0x8B, 0x10, 0x8B, 0x48, 0x04, 0x01, 0xCA,
+          0xB8, 0x00, 0x00, 0x03, 0x00, 0x0F, 0x1F, 0x40, 0x00, 0x8B, 0x50, 0x04, 0x8B, 0x48, 0x08, 0x01, 0xCA,
+          0xF4});
+  for (uint32_t a : {0x20000u, 0x30000u})
+    for (uint32_t k = 0; k < 3; k++) c.m.memory().write(a + 4 * k, a + k, 4);
+  CHECK(c.run() == StopReason::kHaltedForever);
+  CHECK(c.s.gpr[kRdx] == 0x30001u + 0x30002u);
+}
+
+TEST_CASE("jit: displacements far apart never form one group (no wrap-around in the range)") {
+  // mov ebx, 0xC0020000 ; mov ecx, 7 ; mov [ebx+0x40000000], ecx (-> 0x20000) ;
+  // mov eax, [ebx+0xC0000000] (-> 0x80020000, unassigned) ; xor edx, edx ; hlt
+  for (bool jit : {false, true}) {
+    CAPTURE(jit);
+    EngineCpu c(jit);
+    c.load({0xBB, 0x00, 0x00, 0x02, 0xC0, 0xB9, 0x07, 0x00, 0x00, 0x00, 0x89, 0x8B, 0x00, 0x00, 0x00, 0x40,
+            0x8B, 0x83, 0x00, 0x00, 0x00, 0xC0, 0x31, 0xD2, 0xF4});
+    CHECK(c.run() == StopReason::kHaltedForever);
+    CHECK(c.peek32(0x20000) == 7u);
+    CHECK(c.s.gpr[kRax] == 0xFFFFFFFFu);
+    if (jit) CHECK(c.stat("jit.grouped_accesses_translated") == 0);
+  }
+}
+
 }  // namespace
 }  // namespace kasou::test

@@ -137,6 +137,14 @@ class GuestSession:
             raise GuestError(f"{self.name}: {command!r} exited with status {status}:\n{output}")
         return output
 
+    def quiet_kernel_console(self):
+        """Only emergency messages on the console from now on (console_loglevel 1):
+        the kernel prints asynchronously (e.g. 'random: crng init done' tens of
+        seconds into a run), and such a line in the middle of a command's output
+        would fail a comparison. Power-off, restart and panic messages are
+        emergencies, and dmesg still has everything."""
+        self.check("echo 1 > /proc/sys/kernel/printk")
+
     # -- end ------------------------------------------------------------------
     def wait_exit(self, timeout_s):
         """Waits for the emulator to end by itself; returns its exit status, or

@@ -124,6 +124,7 @@ def boot(args, name, argv):
     s = GuestSession(name, argv, args.workdir)
     s.wait_for(r"Linux version", BOOT_TIMEOUT_S, "the kernel's banner")
     s.wait_prompt(BOOT_TIMEOUT_S)
+    s.quiet_kernel_console()
     return s
 
 

@@ -37,7 +37,9 @@ uint32_t scale_shift(uint8_t scale) { return scale == 8 ? 3 : scale == 4 ? 2 : s
 
 bool Emitter::seg_inline_ok(ZydisRegister seg) const {
   switch (seg) {
-    case ZYDIS_REGISTER_ES: case ZYDIS_REGISTER_CS: case ZYDIS_REGISTER_SS: case ZYDIS_REGISTER_DS:
+    // Not CS: a code segment is never writable and may be execute-only, which
+    // the reference implementation checks (#GP).
+    case ZYDIS_REGISTER_ES: case ZYDIS_REGISTER_SS: case ZYDIS_REGISTER_DS:
       return mode_ & mode_bit::kFlat;
     case ZYDIS_REGISTER_FS: return mode_ & mode_bit::kFs4g;
     case ZYDIS_REGISTER_GS: return mode_ & mode_bit::kGs4g;

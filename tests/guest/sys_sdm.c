@@ -8,7 +8,9 @@
  * - DR7.GD (17.2.4), ICEBP (INT1, vol. 2 INT n), DR6 bit 12 reading 0 (17.2.3);
  * - a reserved-bit #PF reporting P and RSVD (4.7);
  * - the accessed bit set when CS is loaded (3.4.5.1), LAR keeping limit 19:16;
- * - segment limits on data and stack accesses (#GP(0), #SS(0)) (5.3).
+ * - segment limits on data and stack accesses (#GP(0), #SS(0)) (5.3);
+ * - a write through CS (a code segment is never writable, 5.4.1): #GP(0) even in
+ *   flat mode (QEMU 7.2 TCG does not check segment types there).
  * Alignment checking (#AC) and the TSS T flag are checked by sys_align.c.
  * The exit code is the number of failed checks. */
 #include "sys_lib.h"
@@ -41,6 +43,8 @@ FRAG(s_store_dword5, " mov dword ptr [watched+5], 1")
 FRAG(s_icebp, " .byte 0xf1\n nop")
 FRAG(s_far_jmp, " .byte 0xea\n .long 1f\n .word 0x50\n1: .byte 0xea\n .long 2f\n .word 0x08\n2:")
 FRAG(s_ds_limit, " mov ax, 0x58\n mov ds, ax\n mov eax, [0xffe]\n mov ax, 0x10\n mov ds, ax")
+FRAG(s_cs_write, " mov dword ptr cs:[cs_target], 5")
+uint32_t cs_target = 1;
 FRAG(s_ss_limit, " mov edx, esp\n mov ax, 0x58\n mov ss, ax\n mov esp, 0xf00\n mov eax, ss:[0xffe]\n"
                  " mov ax, 0x10\n mov ss, ax\n mov esp, edx")
 
@@ -182,6 +186,10 @@ int guest_main(uint32_t magic, uint32_t info) {
   __asm__ volatile("mov %0, %%ds" ::"r"(SEL_DATA32));
   t = run_expect(s_ss_limit, 12);
   check_u32("read past SS limit: #SS(0)", t ? t->error : 0xFFFFFFFF, 0);
+
+  t = run_expect(s_cs_write, 13);
+  check_u32("write through CS (flat): #GP(0)", t ? t->error : 0xFFFFFFFF, 0);
+  check_u32("... and nothing written", cs_target, 1);
 
   printf("sys_sdm: %d failures\n", sys_failures);
   return sys_failures;

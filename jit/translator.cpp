@@ -245,14 +245,15 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
   // deliver a fault with them).
   const size_t sink = indirect_exit_ && !entry_saves_ ? save_at_ : SIZE_MAX;
   live_in_ = flags_live_in(uses, live_at_end_, sink);
-  // Unless the block starts with a register-only flag writer, a fault can come
-  // before any flag writer and must see the flags the block was entered with.
+  // Unless the block starts with a register-only instruction that writes every
+  // arithmetic flag, a fault can come before all of them are written and must see
+  // the ones the block was entered with (INC/DEC leave CF alone).
   {
     const DecodedInsn& d0 = insns[0];
     bool touches_memory = false;
     for (unsigned k = 0; k < d0.zi.operand_count; k++)
       if (d0.ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY && d0.ops[k].mem.type == ZYDIS_MEMOP_TYPE_MEM) touches_memory = true;
-    entry_fault_save_ = !(plans_[0] == Plan::kIdent && may_write[0] && !touches_memory);
+    entry_fault_save_ = !(plans_[0] == Plan::kIdent && uses[0].must_write == flag::kArith && !touches_memory);
   }
   insn_labels_.clear();
   for (size_t i = 0; i <= n; i++) insn_labels_.push_back(a_.newLabel());
@@ -264,6 +265,12 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     d_ = &insns[i];
     a_.bind(insn_labels_[i]);
     if (indirect_exit_ && i == save_at_ && !flags_in_slot_) emit_save_flags_for_indirect_exit();
+    // The guest flags are in the slot and host EFLAGS may have been clobbered since
+    // (a lookup, the budget check): an instruction that writes only some flags
+    // (INC/DEC leave CF) would leave host EFLAGS half the guest's, and a later
+    // fault would push them. Reload them first.
+    if (flags_in_slot_ && plans_[i] != Plan::kHelper && may_write[i] && uses[i].must_write != flag::kArith)
+      emit_load_flag_slot();
     emit_insn(i);
     // Host EFLAGS are the guest's again after a flag writer (helpers reload them).
     if (may_write[i] || plans_[i] == Plan::kHelper) flags_in_slot_ = false;

@@ -84,6 +84,13 @@ static void expect_fetch_pf(const char* what, uint32_t va, uint32_t want_err) {
   if (!ok) sys_failures++;
 }
 
+/* A block that starts with INC (which leaves CF alone) and faults before any
+   instruction writes CF: the #PF frame holds the CF from before the block. */
+uint32_t inc_then_fault(uint32_t va);
+__asm__(".pushsection .text\n.intel_syntax noprefix\n"
+        "inc_then_fault:\n mov ecx, [esp+4]\n stc\n jmp 1f\n1: inc eax\n mov edx, [ecx]\n add eax, eax\n ret\n"
+        ".att_syntax prefix\n.popsection\n");
+
 /* mov eax, imm32; ret */
 static void emit_mov_ret(volatile uint8_t* p, uint32_t imm) {
   p[0] = 0xB8;
@@ -128,6 +135,14 @@ static void two_level(void) {
   expect_pf("#PF read, not present", VA + 0x3004, 0, 0, ~0u);
   expect_pf("#PF write, not present", VA + 0x3008, 1, 2, ~0u);
   expect_pf("#PF read, PDE not present", 0x50000000, 0, 0, ~0u);
+  if (TRAP_TRY()) {
+    inc_then_fault(VA + 0x3004);
+    trap_end();
+    printf("%-40s no fault FAIL\n", "#PF in a block starting with INC");
+    sys_failures++;
+  } else {
+    check_u32("... CF from before the block in its frame", trap_caught.eflags & 1, 1);
+  }
   *at(VA + 0x2000) = 0x22223333; /* CR0.WP=0: supervisor writes ignore R/W */
   check_u32("write to read-only with WP=0", page[1][0], 0x22223333);
   write_cr0(read_cr0() | CR0_WP);

@@ -34,7 +34,18 @@ Emitter::Emitter(const EmitterEnv& env, Block& block, uint32_t mode) : env_(env)
 Plan Emitter::plan_for(const DecodedInsn& d) const {
   const bool pm32 = (mode_ & mode_bit::kPe) && (mode_ & mode_bit::kCode32) && !(mode_ & mode_bit::kVm) &&
                     !(mode_ & mode_bit::kTf);
-  if (!pm32) return Plan::kHelper;
+  if (!pm32) {
+    // Real mode, VM86 and 16-bit code: only register-only instructions are inline
+    // (the same host instruction on the same registers, whatever the mode; memory
+    // operands there need segment bases, limits and 16-bit wrap-around, which the
+    // helpers do). Single-stepping stays with the interpreter.
+    if (!(mode_ & mode_bit::kTf) && ident_supported(d)) {
+      bool memory = false;
+      for (unsigned k = 0; k < d.zi.operand_count; k++) memory |= d.ops[k].type == ZYDIS_OPERAND_TYPE_MEMORY;
+      if (!memory) return Plan::kIdent;
+    }
+    return Plan::kHelper;
+  }
   if (branch_supported(d)) return Plan::kBranch;
   if (stack_supported(d)) return Plan::kStack;
   if (ident_supported(d)) return Plan::kIdent;

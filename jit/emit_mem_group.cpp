@@ -41,14 +41,17 @@ uint32_t gprs_written(const DecodedInsn& d) {
   uint32_t m = 0;
   for (unsigned k = 0; k < d.zi.operand_count; k++) {
     const ZydisDecodedOperand& op = d.ops[k];
-    if (op.type != ZYDIS_OPERAND_TYPE_REGISTER || !(op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE)) continue;
+    if (op.type != ZYDIS_OPERAND_TYPE_REGISTER || !(op.actions & ZYDIS_OPERAND_ACTION_MASK_WRITE))
+      continue;
     const int g = gpr_index(op.reg.value);
     if (g >= 0) m |= 1u << g;
   }
   return m;
 }
 
-int32_t group_host_off(int reg) { return KASOU_JS_OFF(group_host) + static_cast<int32_t>(8 * reg); }
+int32_t group_host_off(int reg) {
+  return KASOU_JS_OFF(group_host) + static_cast<int32_t>(8 * reg);
+}
 
 }  // namespace
 
@@ -56,7 +59,8 @@ void Emitter::plan_mem_groups() {
   const size_t n = insns_->size();
   groups_.assign(n, MemGroupRole{});
   probe_emitted_.fill(-1);
-  if (mode_ & mode_bit::kAlignCheck) return;  // misaligned accesses must reach the slow path one by one
+  if (mode_ & mode_bit::kAlignCheck)
+    return;  // misaligned accesses must reach the slow path one by one
   struct Open {
     int leader = -1;  // instruction index
     int64_t lo = 0, hi = 0;
@@ -68,12 +72,16 @@ void Emitter::plan_mem_groups() {
     Open& g = open[reg];
     if (g.leader >= 0 && !g.members.empty()) {
       const auto leader = static_cast<uint32_t>(g.leader);
-      groups_[leader] = MemGroupRole{MemGroupRole::kLeader, static_cast<uint8_t>(reg),
-                                     static_cast<uint8_t>(g.hi - g.lo + 1), g.write, leader,
+      groups_[leader] = MemGroupRole{MemGroupRole::kLeader,
+                                     static_cast<uint8_t>(reg),
+                                     static_cast<uint8_t>(g.hi - g.lo + 1),
+                                     g.write,
+                                     leader,
                                      static_cast<int32_t>(g.lo)};
       for (size_t i : g.members)
-        groups_[i] = MemGroupRole{MemGroupRole::kMember, static_cast<uint8_t>(reg), 0, false, leader,
-                                  static_cast<int32_t>(g.lo)};
+        groups_[i] =
+            MemGroupRole{MemGroupRole::kMember,     static_cast<uint8_t>(reg), 0, false, leader,
+                         static_cast<int32_t>(g.lo)};
     }
     g = Open{};
   };
@@ -92,13 +100,14 @@ void Emitter::plan_mem_groups() {
     // A [base + disp] operand with a 32-bit base register, in a flat segment, of an
     // instruction re-encoded for the host (hint NOPs have a memory operand but
     // emit nothing), where no flag is live.
-    if (plans_[i] == Plan::kIdent && mem_count == 1 && d.zi.mnemonic != ZYDIS_MNEMONIC_NOP && live_in_[i] == 0) {
+    if (plans_[i] == Plan::kIdent && mem_count == 1 && d.zi.mnemonic != ZYDIS_MNEMONIC_NOP &&
+        live_in_[i] == 0) {
       const ZydisDecodedOperand& op = d.ops[mem];
-      const bool candidate = d.address_bits() == 32 && op.mem.base >= ZYDIS_REGISTER_EAX &&
-                             op.mem.base <= ZYDIS_REGISTER_EDI && op.mem.index == ZYDIS_REGISTER_NONE &&
-                             op.mem.segment != ZYDIS_REGISTER_FS && op.mem.segment != ZYDIS_REGISTER_GS &&
-                             (op.size == 8 || op.size == 16 || op.size == 32 || op.size == 64) &&
-                             mem_inline_ok(d, op);
+      const bool candidate =
+          d.address_bits() == 32 && op.mem.base >= ZYDIS_REGISTER_EAX &&
+          op.mem.base <= ZYDIS_REGISTER_EDI && op.mem.index == ZYDIS_REGISTER_NONE &&
+          op.mem.segment != ZYDIS_REGISTER_FS && op.mem.segment != ZYDIS_REGISTER_GS &&
+          (op.size == 8 || op.size == 16 || op.size == 32 || op.size == 64) && mem_inline_ok(d, op);
       if (candidate) {
         const int reg = gpr_index(op.mem.base);
         // 64-bit arithmetic: displacements are 32-bit and their span must not wrap.
@@ -129,8 +138,9 @@ void Emitter::plan_mem_groups() {
   for (int r = 0; r < 8; r++) close(r);
 }
 
-void Emitter::emit_own_lookup_out_of_line(const ZydisDecodedOperand& op, bool write, const x86::Gp& host,
-                                          const Label& from, const Label& back) {
+void Emitter::emit_own_lookup_out_of_line(const ZydisDecodedOperand& op, bool write,
+                                          const x86::Gp& host, const Label& from,
+                                          const Label& back) {
   const size_t at = index_;
   const DecodedInsn* insn = d_;
   cold_.push_back([this, op, write, host, from, back, at, insn] {
@@ -154,7 +164,8 @@ void Emitter::emit_own_lookup_out_of_line(const ZydisDecodedOperand& op, bool wr
   });
 }
 
-bool Emitter::emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write, const x86::Gp& host) {
+bool Emitter::emit_grouped_mem_operand(const ZydisDecodedOperand& op, bool write,
+                                       const x86::Gp& host) {
   if (index_ >= groups_.size()) return false;
   const MemGroupRole& role = groups_[index_];
   if (role.kind == MemGroupRole::kNone) return false;

@@ -104,7 +104,10 @@ void Emitter::emit_tlb_hit(unsigned size, bool write, const x86::Gp& host, const
 }
 
 void Emitter::emit_lookup(unsigned size, bool write, const x86::Gp& host) {
-  const bool preserve = flags_live_here() != 0;
+  // Flags are kept across the lookup when something reads them later, and for an
+  // instruction that writes only some of them (INC/DEC leave CF): the others must
+  // be the guest's after it, or a later fault would push the lookup's.
+  const bool preserve = flags_live_here() != 0 || partial_flag_writer_[index_];
 
   // When the guest's flags are live here, keep them in AX (LAHF + SETO) while the
   // lookup's CMP clobbers EFLAGS, and put them back with ADD AL,7F + SAHF; guest

@@ -101,6 +101,7 @@ void Emitter::plan_mem_groups() {
     // instruction re-encoded for the host (hint NOPs have a memory operand but
     // emit nothing), where no flag is live.
     if (plans_[i] == Plan::kIdent && mem_count == 1 && d.zi.mnemonic != ZYDIS_MNEMONIC_NOP &&
+        !partial_flag_writer_[i] &&
         live_in_[i] == 0) {
       const ZydisDecodedOperand& op = d.ops[mem];
       const bool candidate =

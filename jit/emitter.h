@@ -151,6 +151,9 @@ class Emitter {
   std::vector<asmjit::Label> insn_labels_;  // start of each instruction; [n] = fall-through exit
   std::vector<uint32_t> live_in_;
   std::vector<Plan> plans_;
+  // Instructions (not helper calls) that may write some arithmetic flags but not
+  // all of them: host EFLAGS must hold the guest's flags when they run.
+  std::vector<bool> partial_flag_writer_;
   const std::vector<DecodedInsn>* insns_ = nullptr;
   const DecodedInsn* d_ = nullptr;
   size_t index_ = 0;

@@ -241,6 +241,9 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     may_write[i] = flags_may_write(insns[i]);
     reads |= uses[i].read;
   }
+  partial_flag_writer_.assign(n, false);
+  for (size_t i = 0; i < n; i++)
+    partial_flag_writer_[i] = plans_[i] != Plan::kHelper && may_write[i] && uses[i].must_write != flag::kArith;
   indirect_exit_ = plans_[n - 1] == Plan::kBranch && is_indirect_branch(insns[n - 1]);
   if (indirect_exit_) {
     save_at_ = after_last_flag_writer(may_write);
@@ -280,8 +283,7 @@ bool Emitter::translate(const std::vector<DecodedInsn>& insns) {
     // (a lookup, the budget check): an instruction that writes only some flags
     // (INC/DEC leave CF) would leave host EFLAGS half the guest's, and a later
     // fault would push them. Reload them first.
-    if (flags_in_slot_ && plans_[i] != Plan::kHelper && may_write[i] && uses[i].must_write != flag::kArith)
-      emit_load_flag_slot();
+    if (flags_in_slot_ && partial_flag_writer_[i]) emit_load_flag_slot();
     emit_insn(i);
     // Host EFLAGS are the guest's again after a flag writer (helpers reload them).
     if (may_write[i] || plans_[i] == Plan::kHelper) flags_in_slot_ = false;

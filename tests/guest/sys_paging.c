@@ -90,6 +90,14 @@ uint32_t inc_then_fault(uint32_t va);
 __asm__(".pushsection .text\n.intel_syntax noprefix\n"
         "inc_then_fault:\n mov ecx, [esp+4]\n stc\n jmp 1f\n1: inc eax\n mov edx, [ecx]\n add eax, eax\n ret\n"
         ".att_syntax prefix\n.popsection\n");
+/* The same with INC of a memory operand (its TLB lookup must not leave its own
+   flags in CF) and the fault on the next access. */
+uint32_t inc_mem_then_fault(uint32_t va);
+uint32_t inc_counter;
+__asm__(".pushsection .text\n.intel_syntax noprefix\n"
+        "inc_mem_then_fault:\n mov ecx, [esp+4]\n stc\n jmp 1f\n"
+        "1: inc dword ptr [inc_counter]\n mov edx, [ecx]\n add eax, eax\n ret\n"
+        ".att_syntax prefix\n.popsection\n");
 
 /* mov eax, imm32; ret */
 static void emit_mov_ret(volatile uint8_t* p, uint32_t imm) {
@@ -142,6 +150,14 @@ static void two_level(void) {
     sys_failures++;
   } else {
     check_u32("... CF from before the block in its frame", trap_caught.eflags & 1, 1);
+  }
+  if (TRAP_TRY()) {
+    inc_mem_then_fault(VA + 0x3004);
+    trap_end();
+    printf("%-40s no fault FAIL\n", "#PF after INC of memory");
+    sys_failures++;
+  } else {
+    check_u32("#PF after INC of memory: CF kept", trap_caught.eflags & 1, 1);
   }
   *at(VA + 0x2000) = 0x22223333; /* CR0.WP=0: supervisor writes ignore R/W */
   check_u32("write to read-only with WP=0", page[1][0], 0x22223333);

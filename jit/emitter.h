@@ -69,6 +69,7 @@ class Emitter {
   void jmp_abs(const uint8_t* target);
   // `call rel32` to a shared stub in the trampolines (runtime.cpp), fixed up in place().
   void call_abs(const uint8_t* target);
+  void emit_rel32_to(uint8_t opcode, const uint8_t* target);  // E9 jmp / E8 call, fixed up in place()
   int32_t flat_or_base(ZydisRegister seg) const;
   uint32_t flags_live_here() const { return live_in_[index_]; }
   uint32_t flags_live_after() const {

@@ -168,21 +168,17 @@ void Emitter::emit_budget_check(bool flags_live, bool flags_in_ind) {
   });
 }
 
-void Emitter::jmp_abs(const uint8_t* target) {
+void Emitter::emit_rel32_to(uint8_t opcode, const uint8_t* target) {
   Label end = a_.newLabel();
-  a_.db(0xE9);
+  a_.db(opcode);
   a_.dd(0);
   a_.bind(end);
   abs_fixups_.push_back({end, target});
 }
 
-void Emitter::call_abs(const uint8_t* target) {
-  Label end = a_.newLabel();
-  a_.db(0xE8);
-  a_.dd(0);
-  a_.bind(end);
-  abs_fixups_.push_back({end, target});
-}
+void Emitter::jmp_abs(const uint8_t* target) { emit_rel32_to(0xE9, target); }
+
+void Emitter::call_abs(const uint8_t* target) { emit_rel32_to(0xE8, target); }
 
 void Emitter::emit_insn(size_t i) {
   const DecodedInsn& d = (*insns_)[i];

@@ -99,6 +99,18 @@ __asm__(".pushsection .text\n.intel_syntax noprefix\n"
         "1: inc dword ptr [inc_counter]\n mov edx, [ecx]\n add eax, eax\n ret\n"
         ".att_syntax prefix\n.popsection\n");
 
+/* Calls fn(va), which sets CF and faults on va: the frame must hold CF = 1. */
+static void expect_pf_cf_set(const char* what, const char* check, uint32_t (*fn)(uint32_t), uint32_t va) {
+  if (TRAP_TRY()) {
+    fn(va);
+    trap_end();
+    printf("%-40s no fault FAIL\n", what);
+    sys_failures++;
+    return;
+  }
+  check_u32(check, trap_caught.eflags & 1, 1);
+}
+
 /* mov eax, imm32; ret */
 static void emit_mov_ret(volatile uint8_t* p, uint32_t imm) {
   p[0] = 0xB8;
@@ -143,22 +155,10 @@ static void two_level(void) {
   expect_pf("#PF read, not present", VA + 0x3004, 0, 0, ~0u);
   expect_pf("#PF write, not present", VA + 0x3008, 1, 2, ~0u);
   expect_pf("#PF read, PDE not present", 0x50000000, 0, 0, ~0u);
-  if (TRAP_TRY()) {
-    inc_then_fault(VA + 0x3004);
-    trap_end();
-    printf("%-40s no fault FAIL\n", "#PF in a block starting with INC");
-    sys_failures++;
-  } else {
-    check_u32("... CF from before the block in its frame", trap_caught.eflags & 1, 1);
-  }
-  if (TRAP_TRY()) {
-    inc_mem_then_fault(VA + 0x3004);
-    trap_end();
-    printf("%-40s no fault FAIL\n", "#PF after INC of memory");
-    sys_failures++;
-  } else {
-    check_u32("#PF after INC of memory: CF kept", trap_caught.eflags & 1, 1);
-  }
+  expect_pf_cf_set("#PF in a block starting with INC", "... CF from before the block in its frame",
+                   inc_then_fault, VA + 0x3004);
+  expect_pf_cf_set("#PF after INC of memory", "#PF after INC of memory: CF kept", inc_mem_then_fault,
+                   VA + 0x3004);
   *at(VA + 0x2000) = 0x22223333; /* CR0.WP=0: supervisor writes ignore R/W */
   check_u32("write to read-only with WP=0", page[1][0], 0x22223333);
   write_cr0(read_cr0() | CR0_WP);
